@@ -1,0 +1,100 @@
+#pragma once
+// The propagation-model interface.  A model maps a terrain profile and the
+// link parameters to a basic transmission loss.  Every model lives in its own
+// file (src/propagation/<model>.cpp), cites its recommendation, and is listed
+// in the registry (registry.cpp).  Models are pure: loss() never throws and
+// never touches global state, so the engine may call it from any thread.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace phusong::prop {
+
+// A terrain profile from the transmitter (index 0) to the receiver (last).
+// distance_m is strictly increasing from 0; height_m is terrain above the
+// vertical datum.  clutter_m / zone are optional per-sample attributes (same
+// length as height_m, or empty) used by models that know them (P.1812).
+struct Profile {
+  std::vector<double> distance_m;
+  std::vector<double> height_m;
+  std::vector<double> clutter_m;
+  std::vector<int> zone;  // ITU-R P.1812 zones: 1 sea, 3 coastal land, 4 inland
+
+  std::size_t size() const { return height_m.size(); }
+  double length_m() const { return distance_m.empty() ? 0.0 : distance_m.back(); }
+  void clear() { distance_m.clear(); height_m.clear(); clutter_m.clear(); zone.clear(); }
+  // Fills an equally spaced profile (ITM's PFL form).
+  static Profile uniform(double step_m, std::vector<double> heights);
+};
+
+enum class Polarization { Horizontal = 0, Vertical = 1 };
+
+// Okumura-Hata / COST-231 environment classes.
+enum class Environment { Urban, LargeCity, Suburban, Open };
+
+struct LinkParams {
+  double freq_mhz = 1800.0;
+  double tx_height_m = 30.0;   // antenna above ground at the transmitter
+  double rx_height_m = 1.5;    // antenna above ground at the receiver
+  Polarization pol = Polarization::Vertical;
+  int climate = 1;             // ITM radio climate 1..7 (1 = equatorial)
+  double n0 = 301.0;           // surface refractivity, N-units
+  double eps = 15.0;           // relative permittivity of ground
+  double sigma = 0.005;        // ground conductivity, S/m
+  double time_pct = 50.0;
+  double location_pct = 50.0;
+  double situation_pct = 50.0;
+  double k_factor = 4.0 / 3.0; // effective earth-radius factor for geometric models
+  Environment environment = Environment::Open;
+};
+
+// Warning bits a model may raise (parameters outside its validity range).
+enum Warning : std::uint32_t {
+  kWarnNone = 0,
+  kWarnFrequency = 1u << 0,
+  kWarnDistance = 1u << 1,
+  kWarnTxHeight = 1u << 2,
+  kWarnRxHeight = 1u << 3,
+  kWarnTerrain = 1u << 4,
+  kWarnOther = 1u << 5,
+};
+
+enum class Mode : int { None = 0, LineOfSight = 1, Diffraction = 2, Troposcatter = 3 };
+
+struct PathLoss {
+  double loss_db = 0.0;  // basic transmission loss; NaN when undefined
+  Mode mode = Mode::None;
+  std::uint32_t warnings = kWarnNone;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual std::string_view name() const = 0;
+  // One line for --help and docs.
+  virtual std::string_view description() const = 0;
+  // Validates parameters before any parallel work; throws InputError naming
+  // the field and the allowed range.  `source` names where they came from.
+  virtual void check(const LinkParams& p, const std::string& source) const = 0;
+  // Basic transmission loss over the profile.  Never throws.
+  virtual PathLoss loss(const Profile& profile, const LinkParams& p) const noexcept = 0;
+  // True when the model reads the terrain between the ends (false: distance only).
+  virtual bool uses_terrain() const { return true; }
+};
+
+// Registry of the built-in models.
+std::unique_ptr<Model> make_model(const std::string& name, const std::string& source = "model");
+std::vector<std::string> model_names();
+
+// ---- shared physics ---------------------------------------------------------
+inline constexpr double kEarthRadiusM = 6371000.0;
+inline constexpr double kSpeedOfLight = 299792458.0;
+double wavelength_m(double freq_mhz);
+// Free-space basic transmission loss, ITU-R P.525-4 eq. (7): 20 log(4πd/λ).
+double fspl_db(double freq_mhz, double distance_m);
+// Knife-edge diffraction loss J(v), ITU-R P.526-15 eq. (31); 0 for v <= -0.78.
+double knife_edge_j_db(double v);
+
+}  // namespace phusong::prop

@@ -1,0 +1,25 @@
+#pragma once
+// Factories of the built-in models (used by the registry) and helpers they share.
+#include <memory>
+#include <string>
+
+#include "phusong/propagation/model.hpp"
+
+namespace phusong::prop {
+
+std::unique_ptr<Model> make_fspl();
+std::unique_ptr<Model> make_hata();
+std::unique_ptr<Model> make_deygout();
+
+// Checks fields every model needs: frequency within [fmin, fmax] MHz,
+// antenna heights >= 0 and finite, percentages in (0, 100).
+void check_common(const LinkParams& p, const std::string& source, double fmin_mhz,
+                  double fmax_mhz);
+
+// Height of the earth's bulge at distance d1 from one end of a path of
+// length d (d2 = d - d1), for effective earth radius k·a: d1·d2 / (2 k a).
+inline double earth_bulge_m(double d1_m, double d2_m, double k_factor) {
+  return d1_m * d2_m / (2.0 * k_factor * kEarthRadiusM);
+}
+
+}  // namespace phusong::prop

@@ -1,0 +1,74 @@
+#pragma once
+// A north-up grid and a typed raster on it.  Row 0 is the northern edge;
+// cell (r, c) covers x in [x_min + c*dx, x_min + (c+1)*dx) and
+// y in (y_max - (r+1)*dy, y_max - r*dy].  Floating rasters use NaN as no data.
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace phusong {
+
+struct Grid {
+  int rows = 0;
+  int cols = 0;
+  double x_min = 0.0;   // western edge (CRS units)
+  double y_max = 0.0;   // northern edge (CRS units)
+  double dx = 1.0;      // cell width  (> 0)
+  double dy = 1.0;      // cell height (> 0)
+  std::string crs_wkt;  // working CRS, WKT2
+
+  std::size_t size() const { return static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols); }
+  double x_max() const { return x_min + cols * dx; }
+  double y_min() const { return y_max - rows * dy; }
+  double cell_x(int c) const { return x_min + (c + 0.5) * dx; }
+  double cell_y(int r) const { return y_max - (r + 0.5) * dy; }
+  // Continuous (fractional) column/row of a point; cell centres are at .5.
+  double col_f(double x) const { return (x - x_min) / dx; }
+  double row_f(double y) const { return (y_max - y) / dy; }
+  bool contains(double x, double y) const {
+    return x >= x_min && x < x_max() && y > y_min() && y <= y_max;
+  }
+  // GDAL geotransform.
+  void geotransform(double gt[6]) const {
+    gt[0] = x_min; gt[1] = dx; gt[2] = 0.0; gt[3] = y_max; gt[4] = 0.0; gt[5] = -dy;
+  }
+  bool same_layout(const Grid& o) const {
+    return rows == o.rows && cols == o.cols && x_min == o.x_min && y_max == o.y_max &&
+           dx == o.dx && dy == o.dy;
+  }
+};
+
+template <typename T>
+class Raster {
+ public:
+  Raster() = default;
+  Raster(Grid grid, T fill) : grid_(std::move(grid)), data_(grid_.size(), fill) {}
+
+  const Grid& grid() const { return grid_; }
+  int rows() const { return grid_.rows; }
+  int cols() const { return grid_.cols; }
+  T& at(int r, int c) { return data_[index(r, c)]; }
+  const T& at(int r, int c) const { return data_[index(r, c)]; }
+  T* row(int r) { return data_.data() + index(r, 0); }
+  const T* row(int r) const { return data_.data() + index(r, 0); }
+  std::vector<T>& data() { return data_; }
+  const std::vector<T>& data() const { return data_; }
+  bool in_bounds(int r, int c) const { return r >= 0 && c >= 0 && r < grid_.rows && c < grid_.cols; }
+
+ private:
+  std::size_t index(int r, int c) const {
+    return static_cast<std::size_t>(r) * static_cast<std::size_t>(grid_.cols) + static_cast<std::size_t>(c);
+  }
+  Grid grid_;
+  std::vector<T> data_;
+};
+
+inline constexpr float kNoDataF = std::numeric_limits<float>::quiet_NaN();
+
+// Bilinear sample at a point in CRS units; NaN outside the grid or where a
+// neighbour is NaN.  Edge cells clamp to the outermost cell centres.
+double sample_bilinear(const Raster<float>& r, double x, double y);
+
+}  // namespace phusong

@@ -1,0 +1,140 @@
+// Okumura-Hata / COST-231-Hata with terrain effective base-station height.
+//
+// Closed forms: Hata (1980) eqs. (1)-(4); COST 231 final report §4.4.1.
+// Effective height: the base antenna's height above the average terrain of
+// the section 3-15 km from it; for paths shorter than 15 km, of the section
+// 0.2·d to d (the definition of h1 in ITU-R P.1546-6 Annex 5 §3).
+// The loss never falls below free space (ITU-R P.525) at the same distance.
+// Variant by frequency: < 1500 MHz Hata, >= 1500 MHz COST-231; the scenario's
+// environment chooses urban / large city / suburban / open.
+#include "phusong/propagation/hata.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "phusong/core/error.hpp"
+#include "phusong/propagation/models.hpp"
+
+namespace phusong::prop {
+
+double hata_a_hm_db(double f, double hm, bool large_city) {
+  if (!large_city) return (1.1 * std::log10(f) - 0.7) * hm - (1.56 * std::log10(f) - 0.8);
+  if (f <= 300.0) {
+    const double t = std::log10(1.54 * hm);
+    return 8.29 * t * t - 1.1;
+  }
+  const double t = std::log10(11.75 * hm);
+  return 3.2 * t * t - 4.97;
+}
+
+double hata_loss_db(HataVariant v, double f, double hb, double hm, double d_km) {
+  const double lf = std::log10(f);
+  const double lhb = std::log10(hb);
+  const double slope = (44.9 - 6.55 * lhb) * std::log10(d_km);
+  switch (v) {
+    case HataVariant::Cost231Medium:
+    case HataVariant::Cost231Metropolitan: {
+      const double cm = v == HataVariant::Cost231Metropolitan ? 3.0 : 0.0;
+      const double a = hata_a_hm_db(f, hm, v == HataVariant::Cost231Metropolitan);
+      return 46.3 + 33.9 * lf - 13.82 * lhb - a + slope + cm;
+    }
+    default:
+      break;
+  }
+  const double a = hata_a_hm_db(f, hm, v == HataVariant::UrbanLarge);
+  const double urban = 69.55 + 26.16 * lf - 13.82 * lhb - a + slope;
+  switch (v) {
+    case HataVariant::Suburban: {
+      const double t = std::log10(f / 28.0);
+      return urban - 2.0 * t * t - 5.4;
+    }
+    case HataVariant::Open:
+      return urban - 4.78 * lf * lf + 18.33 * lf - 40.94;
+    default:
+      return urban;
+  }
+}
+
+namespace {
+
+class Hata final : public Model {
+ public:
+  std::string_view name() const override { return "hata"; }
+  std::string_view description() const override {
+    return "Okumura-Hata (<1500 MHz) / COST-231-Hata (>=1500 MHz) with terrain effective base height";
+  }
+  void check(const LinkParams& p, const std::string& source) const override {
+    check_common(p, source, 150.0, 3500.0);
+    if (p.rx_height_m < 1.0 || p.rx_height_m > 10.0) {
+      throw InputError(source, "rx_height_m", "value " + fmt_num(p.rx_height_m) + " out of range",
+                       "1 to 10 m for Okumura-Hata");
+    }
+  }
+  PathLoss loss(const Profile& prof, const LinkParams& p) const noexcept override {
+    PathLoss out;
+    const std::size_t n = prof.size();
+    if (n < 2) {
+      out.loss_db = std::nan("");
+      return out;
+    }
+    const double d_m = std::max(prof.length_m(), 1.0);
+    const double d_km = d_m / 1000.0;
+    // Average terrain height over the effective-height section.
+    const double a_m = d_m >= 15000.0 ? 3000.0 : 0.2 * d_m;
+    const double b_m = std::min(d_m, 15000.0);
+    double sum = 0.0;
+    int cnt = 0;
+    for (std::size_t i = 1; i < n; ++i) {
+      const double di = prof.distance_m[i];
+      if (di >= a_m && di <= b_m) {
+        sum += prof.height_m[i];
+        ++cnt;
+      }
+    }
+    const double avg = cnt > 0 ? sum / cnt : prof.height_m.back();
+    double hb = prof.height_m.front() + p.tx_height_m - avg;
+    if (hb < 30.0 || hb > 200.0) out.warnings |= kWarnTxHeight;
+    hb = std::clamp(hb, 1.0, 1000.0);
+    if (d_km < 1.0 || d_km > 20.0) out.warnings |= kWarnDistance;
+    if (p.freq_mhz > 2000.0) out.warnings |= kWarnFrequency;
+
+    HataVariant v;
+    const bool cost = p.freq_mhz >= 1500.0;
+    switch (p.environment) {
+      case Environment::LargeCity:
+        v = cost ? HataVariant::Cost231Metropolitan : HataVariant::UrbanLarge;
+        break;
+      case Environment::Urban:
+        v = cost ? HataVariant::Cost231Medium : HataVariant::UrbanSmallMedium;
+        break;
+      case Environment::Suburban:
+        v = cost ? HataVariant::Cost231Medium : HataVariant::Suburban;
+        break;
+      case Environment::Open:
+      default:
+        v = HataVariant::Open;
+        break;
+    }
+    double l;
+    if (cost && v == HataVariant::Open) {
+      // COST-231 has no open-area class: apply Hata's open-area correction to
+      // the COST-231 medium-city value (documented extrapolation).
+      const double lf = std::log10(p.freq_mhz);
+      l = hata_loss_db(HataVariant::Cost231Medium, p.freq_mhz, hb, p.rx_height_m, d_km) -
+          4.78 * lf * lf + 18.33 * lf - 40.94;
+    } else {
+      l = hata_loss_db(v, p.freq_mhz, hb, p.rx_height_m, d_km);
+    }
+    const double zb = prof.height_m.back() + p.rx_height_m;
+    const double za = prof.height_m.front() + p.tx_height_m;
+    out.loss_db = std::max(l, fspl_db(p.freq_mhz, std::max(std::hypot(d_m, za - zb), 1.0)));
+    out.mode = Mode::None;
+    return out;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Model> make_hata() { return std::make_unique<Hata>(); }
+
+}  // namespace phusong::prop

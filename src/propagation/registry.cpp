@@ -1,0 +1,65 @@
+// Registry of built-in propagation models.  Add a model: write
+// src/propagation/<name>.cpp with a make_<name>() factory, declare it in
+// models.hpp and list it here.
+#include <cmath>
+#include <functional>
+#include <utility>
+
+#include "phusong/core/error.hpp"
+#include "phusong/propagation/models.hpp"
+
+namespace phusong::prop {
+
+namespace {
+using Factory = std::unique_ptr<Model> (*)();
+const std::vector<std::pair<std::string, Factory>>& builtins() {
+  static const std::vector<std::pair<std::string, Factory>> list = {
+      {"fspl", &make_fspl},
+      {"hata", &make_hata},
+      {"deygout", &make_deygout},
+  };
+  return list;
+}
+}  // namespace
+
+std::unique_ptr<Model> make_model(const std::string& name, const std::string& source) {
+  for (const auto& [n, f] : builtins()) {
+    if (n == name) return f();
+  }
+  std::string allowed;
+  for (const auto& [n, f] : builtins()) allowed += (allowed.empty() ? "" : ", ") + n;
+  throw InputError(source, "model", "unknown model '" + name + "'", "one of " + allowed);
+}
+
+std::vector<std::string> model_names() {
+  std::vector<std::string> out;
+  for (const auto& [n, f] : builtins()) out.push_back(n);
+  return out;
+}
+
+void check_common(const LinkParams& p, const std::string& source, double fmin_mhz,
+                  double fmax_mhz) {
+  if (!std::isfinite(p.freq_mhz) || p.freq_mhz < fmin_mhz || p.freq_mhz > fmax_mhz) {
+    throw InputError(source, "freq_mhz", "value " + fmt_num(p.freq_mhz) + " out of range",
+                     fmt_num(fmin_mhz) + " to " + fmt_num(fmax_mhz) + " MHz for this model");
+  }
+  if (!std::isfinite(p.tx_height_m) || p.tx_height_m < 0.0 || p.tx_height_m > 3000.0) {
+    throw InputError(source, "tx_height_m", "value " + fmt_num(p.tx_height_m) + " out of range",
+                     "0 to 3000 m above ground");
+  }
+  if (!std::isfinite(p.rx_height_m) || p.rx_height_m < 0.0 || p.rx_height_m > 3000.0) {
+    throw InputError(source, "rx_height_m", "value " + fmt_num(p.rx_height_m) + " out of range",
+                     "0 to 3000 m above ground");
+  }
+  for (auto [v, n] : {std::pair{p.time_pct, "time_pct"}, std::pair{p.location_pct, "location_pct"},
+                      std::pair{p.situation_pct, "situation_pct"}}) {
+    if (!(v > 0.0 && v < 100.0)) {
+      throw InputError(source, n, "value " + fmt_num(v) + " out of range", "strictly between 0 and 100 %");
+    }
+  }
+  if (!(p.k_factor > 0.1 && p.k_factor < 100.0)) {
+    throw InputError(source, "k_factor", "value " + fmt_num(p.k_factor) + " out of range", "0.1 to 100");
+  }
+}
+
+}  // namespace phusong::prop

@@ -1,0 +1,75 @@
+#pragma once
+// Helpers for tests: where the shared data and the project live, temporary
+// folders, and a CSV reader for reference tables.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace phusong::test {
+
+inline std::filesystem::path source_dir() { return PHUSONG_SOURCE_DIR; }
+inline std::filesystem::path shared_dir() { return PHUSONG_SHARED_DIR; }
+inline bool shared_available() { return std::filesystem::is_directory(shared_dir() / "reference"); }
+inline std::filesystem::path shared_path(const std::string& rel) { return shared_dir() / rel; }
+
+// Skips the current test case (with a message) when ../shared is absent.
+#define PHUSONG_REQUIRE_SHARED()                                                        \
+  do {                                                                                  \
+    if (!::phusong::test::shared_available()) {                                         \
+      MESSAGE("skipped: " << ::phusong::test::shared_dir().string() << " is absent");   \
+      return;                                                                           \
+    }                                                                                   \
+  } while (0)
+
+// A fresh empty folder under the build tree's test area.
+inline std::filesystem::path temp_dir(const std::string& name) {
+  auto p = std::filesystem::current_path() / "tmp" / name;
+  std::filesystem::remove_all(p);
+  std::filesystem::create_directories(p);
+  return p;
+}
+
+// A simple CSV table (comma separated, first line = header, no quoting).
+struct Csv {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  int col(const std::string& name) const {
+    for (size_t i = 0; i < header.size(); ++i)
+      if (header[i] == name) return static_cast<int>(i);
+    throw std::runtime_error("no column " + name);
+  }
+  double num(size_t row, const std::string& name) const { return std::stod(rows[row][col(name)]); }
+};
+
+inline std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cell;
+  std::istringstream ss(line);
+  while (std::getline(ss, cell, ',')) {
+    if (!cell.empty() && cell.back() == '\r') cell.pop_back();
+    out.push_back(cell);
+  }
+  if (!line.empty() && line.back() == ',') out.emplace_back();
+  return out;
+}
+
+inline Csv read_csv(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  if (!in) throw std::runtime_error("cannot open " + p.string());
+  Csv t;
+  std::string line;
+  if (std::getline(in, line)) t.header = split_csv_line(line);
+  while (std::getline(in, line)) {
+    if (line.empty() || line == "\r") continue;
+    t.rows.push_back(split_csv_line(line));
+  }
+  return t;
+}
+
+}  // namespace phusong::test
