@@ -1,0 +1,46 @@
+#pragma once
+// The parallel coverage engine: for every cell (sector) of every site, the
+// received reference-signal power over the grid within the site's radius,
+// and the composite (best server, its power, number of servers above the
+// threshold).  The only module that uses TBB.
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "phusong/propagation/model.hpp"
+#include "phusong/radio/cell.hpp"
+#include "phusong/raster/raster.hpp"
+
+namespace phusong {
+
+class Progress;
+
+enum class EngineKind { Exact };
+
+struct EngineConfig {
+  double radius_m = 10000.0;
+  double threshold_dbm = -110.0;
+  int threads = 0;  // 0 = all cores
+  EngineKind kind = EngineKind::Exact;
+};
+
+struct Composite {
+  Raster<float> best_dbm;        // NaN where no cell reaches
+  Raster<std::int16_t> best_cell;  // index into the cells vector, -1 none
+  Raster<std::uint8_t> count;    // cells at or above the threshold
+};
+
+// Path loss from one antenna position to every grid cell within radius_m:
+// NaN outside the radius or where the terrain is unknown.  `exact` builds a
+// full bilinear terrain profile (one sample per grid step) to each cell and
+// calls the model on it: the reference that faster engines are checked against.
+Raster<float> path_loss_exact(const Raster<float>& dem, double tx_x, double tx_y, const prop::Model& model,
+                              const prop::LinkParams& link, double radius_m, int threads = 0);
+
+// Computes the composite over all cells.  Checks first (throws InputError):
+// every cell inside the DEM and the model's parameters.  `link` carries the
+// receiver height and model parameters; frequency and tx height come per cell.
+Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& cells, const prop::Model& model,
+                           const prop::LinkParams& link, const EngineConfig& cfg, Progress* progress = nullptr);
+
+}  // namespace phusong

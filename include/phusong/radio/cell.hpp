@@ -1,0 +1,53 @@
+#pragma once
+// Radio cells (sectors) of base stations, antenna gain and link budget.
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace phusong::radio {
+
+enum class Technology { Gsm, Umts, Lte, Nr };
+
+// Parses "gsm"/"2g", "umts"/"3g", "lte"/"4g", "nr"/"5g" (case-insensitive).
+std::optional<Technology> parse_technology(const std::string& s);
+std::string technology_name(Technology t);
+// The quantity a technology's coverage is judged by: RxLev, RSCP, RSRP, SS-RSRP.
+std::string technology_quantity(Technology t);
+// Default coverage threshold (dBm) for outdoor coverage at street level.
+double default_threshold_dbm(Technology t);
+
+struct Cell {
+  std::string site_id, cell_id, name, carrier;
+  Technology technology = Technology::Lte;
+  double lon = 0, lat = 0;     // WGS 84
+  double x = 0, y = 0;         // working CRS
+  double ground_m = 0;         // terrain height at the site (from the DEM)
+  double height_m = 30;        // antenna height above ground
+  std::optional<double> azimuth_deg;  // empty = omnidirectional
+  double tilt_deg = 0;         // downtilt, degrees (positive = down)
+  double beamwidth_deg = 65;   // horizontal half-power beamwidth
+  double vertical_beamwidth_deg = 10;
+  double freq_mhz = 1800;
+  double bandwidth_mhz = 10;
+  double eirp_dbm = 58;        // total EIRP in the main beam over the channel
+};
+
+// Number of resource blocks for an LTE channel bandwidth (3GPP TS 36.101
+// Table 5.6-1) or an NR channel at 30 kHz SCS (TS 38.101-1 Table 5.3.2-1).
+// 0 when the bandwidth is not a standard one.
+int resource_blocks(Technology t, double bandwidth_mhz);
+
+// Power of the reference quantity in the main beam, dBm EIRP:
+//   GSM RxLev: BCCH carrier at full power: EIRP.
+//   UMTS RSCP: CPICH at 10 % of the carrier power: EIRP - 10 dB.
+//   LTE RSRP / NR SS-RSRP: power per resource element: EIRP - 10 log10(12 N_RB).
+double reference_eirp_dbm(const Cell& c);
+
+// Antenna gain relative to the main beam (<= 0 dB), 3GPP TR 36.814
+// Table A.2.1.1-2: A_H = -min(12 (φ/φ3dB)², 25), A_V = -min(12 ((θ-θtilt)/θ3dB)², 20),
+// A = -min(-(A_H + A_V), 25).  Omni cells use the vertical part only.
+// bearing_deg: clockwise from north to the receiver; elevation_deg: angle
+// below the horizontal is positive (receiver lower than antenna).
+double relative_gain_db(const Cell& c, double bearing_deg, double depression_deg);
+
+}  // namespace phusong::radio

@@ -1,0 +1,48 @@
+#pragma once
+// Digital elevation models: reading any GDAL raster, filling voids, and
+// resampling onto the working grid (a projected CRS, square cells).
+#include <optional>
+#include <string>
+
+#include "phusong/raster/raster.hpp"
+
+namespace phusong {
+
+struct Extent {
+  double x_min, y_min, x_max, y_max;
+};
+
+struct DemRequest {
+  std::string path;
+  std::string working_crs;          // "EPSG:n"/WKT; empty = UTM zone of the DEM centre
+  double resolution_m = 0.0;        // 0 = about the DEM's own resolution
+  std::optional<Extent> extent;     // in the working CRS; empty = the DEM's extent
+};
+
+struct DemInfo {
+  std::string path;
+  std::string source_crs_wkt;
+  std::string working_crs;          // "EPSG:n" when chosen automatically, else as given
+  long long voids_filled = 0;       // source cells that were no data and were filled
+  long long source_cells = 0;
+  double min_m = 0.0, max_m = 0.0;  // after filling, on the working grid
+  std::string vertical_unit = "m";
+};
+
+struct Dem {
+  Raster<float> elevation_m;  // working grid; NaN only outside the source DEM's coverage
+  DemInfo info;
+};
+
+// Reads, checks (CRS present, band numeric, not all void), fills voids by
+// inverse-distance interpolation from the void's edge (GDALFillNodata, up to
+// 200 cells, then the nearest valid value beyond), and warps bilinearly onto
+// the working grid.  Throws InputError naming the file.
+Dem load_dem(const DemRequest& req);
+
+// Fills NaN cells in place by inverse-distance weighting from the void's
+// edge (GDALFillNodata); returns how many cells were filled.  Cells still
+// empty after max_distance_cells take the nearest filled value row-wise.
+long long fill_voids(Raster<float>& r, double max_distance_cells = 200.0);
+
+}  // namespace phusong

@@ -1,0 +1,150 @@
+#include "phusong/engine/coverage.hpp"
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <tuple>
+
+#include "phusong/core/error.hpp"
+#include "phusong/core/progress.hpp"
+#include "phusong/terrain/profile.hpp"
+
+namespace phusong {
+
+namespace {
+
+constexpr double kRadToDeg = 57.29577951308232;
+
+std::unique_ptr<tbb::global_control> limit_threads(int threads) {
+  if (threads <= 0) return nullptr;
+  return std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                               static_cast<size_t>(threads));
+}
+
+// The window of grid rows/cols within radius of (x, y).
+struct Window {
+  int r0, r1, c0, c1;  // inclusive
+};
+
+Window window_of(const Grid& g, double x, double y, double radius_m) {
+  Window w;
+  w.c0 = std::max(0, static_cast<int>(std::floor(g.col_f(x - radius_m))));
+  w.c1 = std::min(g.cols - 1, static_cast<int>(std::floor(g.col_f(x + radius_m))));
+  w.r0 = std::max(0, static_cast<int>(std::floor(g.row_f(y + radius_m))));
+  w.r1 = std::min(g.rows - 1, static_cast<int>(std::floor(g.row_f(y - radius_m))));
+  return w;
+}
+
+}  // namespace
+
+Raster<float> path_loss_exact(const Raster<float>& dem, double tx_x, double tx_y, const prop::Model& model,
+                              const prop::LinkParams& link, double radius_m, int threads) {
+  auto ctl = limit_threads(threads);
+  const Grid& g = dem.grid();
+  Raster<float> loss(g, kNoDataF);
+  const Window w = window_of(g, tx_x, tx_y, radius_m);
+  const double step = std::min(g.dx, g.dy);
+  const double r2 = radius_m * radius_m;
+  tbb::parallel_for(tbb::blocked_range<int>(w.r0, w.r1 + 1), [&](const tbb::blocked_range<int>& rr) {
+    prop::Profile prof;
+    for (int r = rr.begin(); r != rr.end(); ++r) {
+      const double y = g.cell_y(r);
+      float* out = loss.row(r);
+      for (int c = w.c0; c <= w.c1; ++c) {
+        const double x = g.cell_x(c);
+        const double d2 = (x - tx_x) * (x - tx_x) + (y - tx_y) * (y - tx_y);
+        if (d2 > r2) continue;
+        double ex = x, ey = y;
+        if (d2 < step * step * 0.25) {
+          // The transmitter's own cell: evaluate half a cell away.
+          ex = tx_x + step * 0.5;
+        }
+        if (!extract_profile(dem, tx_x, tx_y, ex, ey, step, prof)) continue;
+        const prop::PathLoss pl = model.loss(prof, link);
+        out[c] = std::isfinite(pl.loss_db) ? static_cast<float>(pl.loss_db) : kNoDataF;
+      }
+    }
+  });
+  return loss;
+}
+
+Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& cells, const prop::Model& model,
+                           const prop::LinkParams& link, const EngineConfig& cfg, Progress* progress) {
+  const Grid& g = dem.grid();
+  // ---- checks before any parallel work ----
+  if (!(cfg.radius_m > 0.0)) throw InputError("engine", "radius_km", "must be positive", "> 0 km");
+  for (auto& c : cells) {
+    const double z = sample_bilinear(dem, c.x, c.y);
+    if (!g.contains(c.x, c.y) || std::isnan(z)) {
+      throw InputError("sites", "cell " + c.cell_id, "site " + c.site_id + " at lon " + fmt_num(c.lon) + ", lat " +
+                                                        fmt_num(c.lat) + " lies outside the DEM",
+                       "every site inside the terrain raster");
+    }
+    c.ground_m = z;
+    prop::LinkParams p = link;
+    p.freq_mhz = c.freq_mhz;
+    p.tx_height_m = c.height_m;
+    model.check(p, "sites: cell " + c.cell_id);
+  }
+  if (cells.size() > 32000) throw InputError("sites", "cells", "too many cells", "at most 32000");
+
+  auto ctl = limit_threads(cfg.threads);
+  Composite out{Raster<float>(g, kNoDataF), Raster<std::int16_t>(g, -1), Raster<std::uint8_t>(g, 0)};
+
+  // Cells sharing position, antenna height and frequency share one path-loss computation.
+  std::map<std::tuple<double, double, double, double>, std::vector<size_t>> groups;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    groups[{cells[i].x, cells[i].y, cells[i].height_m, cells[i].freq_mhz}].push_back(i);
+  }
+  // Process groups in the order of their first cell, for stable tie-breaking.
+  std::vector<std::vector<size_t>> order;
+  for (auto& [k, v] : groups) order.push_back(v);
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.front() < b.front(); });
+
+  for (const auto& members : order) {
+    const radio::Cell& head = cells[members.front()];
+    prop::LinkParams p = link;
+    p.freq_mhz = head.freq_mhz;
+    p.tx_height_m = head.height_m;
+    const Raster<float> loss = path_loss_exact(dem, head.x, head.y, model, p, cfg.radius_m, 0);
+    const Window w = window_of(g, head.x, head.y, cfg.radius_m);
+    const double tip = head.ground_m + head.height_m;
+    tbb::parallel_for(tbb::blocked_range<int>(w.r0, w.r1 + 1), [&](const tbb::blocked_range<int>& rr) {
+      for (int r = rr.begin(); r != rr.end(); ++r) {
+        const double y = g.cell_y(r);
+        for (int c = w.c0; c <= w.c1; ++c) {
+          const float l = loss.at(r, c);
+          if (std::isnan(l)) continue;
+          const double x = g.cell_x(c);
+          const double dx = x - head.x, dy = y - head.y;
+          const double dist = std::max(std::hypot(dx, dy), 1.0);
+          const double bearing = std::fmod(std::atan2(dx, dy) * kRadToDeg + 360.0, 360.0);
+          const double depression = std::atan2(tip - (dem.at(r, c) + link.rx_height_m), dist) * kRadToDeg;
+          for (size_t idx : members) {
+            const radio::Cell& cell = cells[idx];
+            const double rx = radio::reference_eirp_dbm(cell) + radio::relative_gain_db(cell, bearing, depression) - l;
+            const float rxf = static_cast<float>(rx);
+            float& best = out.best_dbm.at(r, c);
+            if (std::isnan(best) || rxf > best) {
+              best = rxf;
+              out.best_cell.at(r, c) = static_cast<std::int16_t>(idx);
+            }
+            if (rx >= cfg.threshold_dbm) {
+              auto& n = out.count.at(r, c);
+              if (n < 255) ++n;
+            }
+          }
+        }
+      }
+    });
+    if (progress) progress->advance(members.size());
+  }
+  return out;
+}
+
+}  // namespace phusong

@@ -1,0 +1,136 @@
+#include "phusong/io/vector_input.hpp"
+
+#include <cpl_conv.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <strings.h>
+
+#include "phusong/core/error.hpp"
+#include "phusong/geo/crs.hpp"
+#include "phusong/raster/gdal_raii.hpp"
+
+namespace phusong::io {
+
+int VectorTable::field(const std::string& name) const {
+  for (size_t i = 0; i < fields.size(); ++i)
+    if (strcasecmp(fields[i].c_str(), name.c_str()) == 0) return static_cast<int>(i);
+  return -1;
+}
+
+namespace {
+bool is_csv(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+  return ext == ".csv" || ext == ".txt";
+}
+}  // namespace
+
+VectorTable read_vector(const std::string& path, const std::string& working_crs, GeomKind kind) {
+  gdal_init();
+  if (!std::filesystem::exists(path)) {
+    throw InputError(path, "file", "file not found", "an existing vector file or CSV");
+  }
+  const bool csv = is_csv(path);
+  const char* csv_opts[] = {"X_POSSIBLE_NAMES=lon,longitude,lng,x", "Y_POSSIBLE_NAMES=lat,latitude,y",
+                            "KEEP_GEOM_COLUMNS=NO", "AUTODETECT_TYPE=NO", nullptr};
+  GdalDataset ds(GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, csv ? csv_opts : nullptr,
+                            nullptr));
+  if (!ds) {
+    throw InputError(path, "file", "cannot open as a vector layer: " + gdal_last_error(),
+                     "a GDAL/OGR vector format (GeoPackage, GeoJSON, Shapefile) or a CSV with lon/lat");
+  }
+  if (GDALDatasetGetLayerCount(ds.get()) < 1) throw InputError(path, "layer", "no layer in file", "one layer");
+  OGRLayerH layer = GDALDatasetGetLayer(ds.get(), 0);
+  OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+
+  VectorTable t;
+  t.path = path;
+  const int nf = OGR_FD_GetFieldCount(defn);
+  for (int i = 0; i < nf; ++i) t.fields.emplace_back(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
+  if (csv && OGR_FD_GetGeomFieldCount(defn) == 0) {
+    throw InputError(path, "lon/lat", "CSV has no longitude/latitude columns",
+                     "columns named lon and lat (WGS 84 degrees)");
+  }
+  // Source CRS: the layer's; CSV without one is WGS 84 lon/lat.
+  std::string src_crs = kWgs84;
+  if (OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(layer)) {
+    char* w = nullptr;
+    const char* o[] = {"FORMAT=WKT2_2019", nullptr};
+    OSRExportToWktEx(srs, &w, o);
+    if (w) src_crs = w;
+    CPLFree(w);
+  } else if (!csv) {
+    throw InputError(path, "crs", "layer has no coordinate reference system", "a layer with a CRS");
+  }
+  Transformer to_work(src_crs, working_crs);
+  Transformer to_ll(src_crs, kWgs84);
+  OsrHandle work_srs(OSRNewSpatialReference(nullptr));
+  OSRSetFromUserInput(static_cast<OGRSpatialReferenceH>(work_srs.get()), working_crs.c_str());
+  OSRSetAxisMappingStrategy(static_cast<OGRSpatialReferenceH>(work_srs.get()), OAMS_TRADITIONAL_GIS_ORDER);
+  OsrHandle src_srs(OSRNewSpatialReference(nullptr));
+  OSRSetFromUserInput(static_cast<OGRSpatialReferenceH>(src_srs.get()), src_crs.c_str());
+  OSRSetAxisMappingStrategy(static_cast<OGRSpatialReferenceH>(src_srs.get()), OAMS_TRADITIONAL_GIS_ORDER);
+  OGRCoordinateTransformationH ct = nullptr;
+  if (kind == GeomKind::Polygon) {
+    ct = OCTNewCoordinateTransformation(static_cast<OGRSpatialReferenceH>(src_srs.get()),
+                                        static_cast<OGRSpatialReferenceH>(work_srs.get()));
+    if (!ct) throw InputError(path, "crs", "cannot transform to the working CRS " + working_crs);
+  }
+
+  OGR_L_ResetReading(layer);
+  long long rowno = 0;
+  while (OgrFeature f{OGR_L_GetNextFeature(layer)}) {
+    ++rowno;
+    OGRFeatureH fh = static_cast<OGRFeatureH>(f.get());
+    VectorRow row;
+    row.fid = OGR_F_GetFID(fh);
+    for (int i = 0; i < nf; ++i) {
+      row.values.emplace_back(OGR_F_IsFieldSetAndNotNull(fh, i) ? OGR_F_GetFieldAsString(fh, i) : "");
+    }
+    OGRGeometryH g = OGR_F_GetGeometryRef(fh);
+    const std::string where = "feature " + std::to_string(rowno);
+    if (!g || OGR_G_IsEmpty(g)) {
+      throw InputError(path, where, "missing geometry (empty lon/lat?)", "a valid location for every feature");
+    }
+    const auto gtype = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (kind == GeomKind::Point) {
+      if (gtype != wkbPoint) throw InputError(path, where, "geometry is not a point", "point features");
+      const double sx = OGR_G_GetX(g, 0), sy = OGR_G_GetY(g, 0);
+      if (!std::isfinite(sx) || !std::isfinite(sy)) {
+        throw InputError(path, where, "non-finite coordinates", "finite lon/lat");
+      }
+      std::tie(row.x, row.y) = to_work.forward(sx, sy);
+      std::tie(row.lon, row.lat) = to_ll.forward(sx, sy);
+      if (!std::isfinite(row.x) || !std::isfinite(row.lon) || std::abs(row.lat) > 90.0) {
+        throw InputError(path, where, "coordinates cannot be projected", "lon in [-180,180], lat in [-90,90]");
+      }
+    } else {
+      if (gtype != wkbPolygon && gtype != wkbMultiPolygon) {
+        throw InputError(path, where, "geometry is not a polygon", "polygon or multipolygon features");
+      }
+      OgrGeometry gc(OGR_G_Clone(g));
+      if (OGR_G_Transform(static_cast<OGRGeometryH>(gc.get()), ct) != OGRERR_NONE) {
+        OCTDestroyCoordinateTransformation(ct);
+        throw InputError(path, where, "polygon cannot be projected to " + working_crs);
+      }
+      row.wkb.resize(static_cast<size_t>(OGR_G_WkbSize(static_cast<OGRGeometryH>(gc.get()))));
+      OGR_G_ExportToIsoWkb(static_cast<OGRGeometryH>(gc.get()), wkbNDR, row.wkb.data());
+      OgrGeometry cen(OGR_G_CreateGeometry(wkbPoint));
+      OGR_G_Centroid(static_cast<OGRGeometryH>(gc.get()), static_cast<OGRGeometryH>(cen.get()));
+      row.x = OGR_G_GetX(static_cast<OGRGeometryH>(cen.get()), 0);
+      row.y = OGR_G_GetY(static_cast<OGRGeometryH>(cen.get()), 0);
+      Transformer back(working_crs, kWgs84);
+      std::tie(row.lon, row.lat) = back.forward(row.x, row.y);
+    }
+    t.rows.push_back(std::move(row));
+  }
+  if (ct) OCTDestroyCoordinateTransformation(ct);
+  if (t.rows.empty()) throw InputError(path, "layer", "no features", "at least one feature");
+  return t;
+}
+
+}  // namespace phusong::io

@@ -1,0 +1,106 @@
+#include "phusong/radio/cell.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+namespace phusong::radio {
+
+std::optional<Technology> parse_technology(const std::string& s) {
+  std::string t;
+  for (char ch : s) t.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+  if (t == "gsm" || t == "2g") return Technology::Gsm;
+  if (t == "umts" || t == "3g" || t == "wcdma") return Technology::Umts;
+  if (t == "lte" || t == "4g") return Technology::Lte;
+  if (t == "nr" || t == "5g") return Technology::Nr;
+  return std::nullopt;
+}
+
+std::string technology_name(Technology t) {
+  switch (t) {
+    case Technology::Gsm: return "gsm";
+    case Technology::Umts: return "umts";
+    case Technology::Lte: return "lte";
+    case Technology::Nr: return "nr";
+  }
+  return "?";
+}
+
+std::string technology_quantity(Technology t) {
+  switch (t) {
+    case Technology::Gsm: return "RxLev";
+    case Technology::Umts: return "RSCP";
+    case Technology::Lte: return "RSRP";
+    case Technology::Nr: return "SS-RSRP";
+  }
+  return "?";
+}
+
+double default_threshold_dbm(Technology t) {
+  switch (t) {
+    case Technology::Gsm: return -95.0;
+    case Technology::Umts: return -100.0;
+    case Technology::Lte: return -110.0;
+    case Technology::Nr: return -110.0;
+  }
+  return -110.0;
+}
+
+int resource_blocks(Technology t, double bw) {
+  auto near = [&](double v) { return std::abs(bw - v) < 1e-6; };
+  if (t == Technology::Lte) {
+    if (near(1.4)) return 6;
+    if (near(3)) return 15;
+    if (near(5)) return 25;
+    if (near(10)) return 50;
+    if (near(15)) return 75;
+    if (near(20)) return 100;
+    return 0;
+  }
+  if (t == Technology::Nr) {  // FR1, 30 kHz subcarrier spacing
+    if (near(5)) return 11;
+    if (near(10)) return 24;
+    if (near(15)) return 38;
+    if (near(20)) return 51;
+    if (near(25)) return 65;
+    if (near(30)) return 78;
+    if (near(40)) return 106;
+    if (near(50)) return 133;
+    if (near(60)) return 162;
+    if (near(80)) return 217;
+    if (near(90)) return 245;
+    if (near(100)) return 273;
+    return 0;
+  }
+  return 0;
+}
+
+double reference_eirp_dbm(const Cell& c) {
+  switch (c.technology) {
+    case Technology::Gsm: return c.eirp_dbm;
+    case Technology::Umts: return c.eirp_dbm - 10.0;
+    case Technology::Lte:
+    case Technology::Nr: {
+      const int nrb = resource_blocks(c.technology, c.bandwidth_mhz);
+      return c.eirp_dbm - 10.0 * std::log10(12.0 * std::max(nrb, 1));
+    }
+  }
+  return c.eirp_dbm;
+}
+
+double relative_gain_db(const Cell& c, double bearing_deg, double depression_deg) {
+  constexpr double kAm = 25.0, kSlaV = 20.0;
+  double ah = 0.0;
+  if (c.azimuth_deg) {
+    double phi = std::fmod(bearing_deg - *c.azimuth_deg, 360.0);
+    if (phi > 180.0) phi -= 360.0;
+    if (phi < -180.0) phi += 360.0;
+    const double r = phi / c.beamwidth_deg;
+    ah = -std::min(12.0 * r * r, kAm);
+  }
+  const double rv = (depression_deg - c.tilt_deg) / c.vertical_beamwidth_deg;
+  const double av = -std::min(12.0 * rv * rv, kSlaV);
+  return -std::min(-(ah + av), kAm);
+}
+
+}  // namespace phusong::radio

@@ -1,0 +1,163 @@
+#include "phusong/scenario/scenario.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "phusong/core/error.hpp"
+
+namespace phusong {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Ctx {
+  std::string file;
+  fs::path dir;
+};
+
+std::string join(const std::set<std::string>& s) {
+  std::string out;
+  for (const auto& k : s) out += (out.empty() ? "" : ", ") + k;
+  return out;
+}
+
+void only_keys(const Ctx& c, const YAML::Node& n, const std::string& where, const std::set<std::string>& allowed) {
+  if (!n.IsMap()) throw InputError(c.file, where, "must be a mapping of keys", "keys " + join(allowed));
+  for (const auto& kv : n) {
+    const std::string k = kv.first.as<std::string>();
+    if (!allowed.count(k)) {
+      throw InputError(c.file, where.empty() ? k : where + "." + k, "unknown key", "one of " + join(allowed));
+    }
+  }
+}
+
+std::string key_path(const std::string& where, const std::string& k) { return where.empty() ? k : where + "." + k; }
+
+std::string get_str(const Ctx& c, const YAML::Node& n, const std::string& where, const std::string& k,
+                    const std::string& def, bool required = false) {
+  if (!n[k]) {
+    if (required) throw InputError(c.file, key_path(where, k), "missing", "a value");
+    return def;
+  }
+  if (!n[k].IsScalar()) throw InputError(c.file, key_path(where, k), "must be a single value", "text");
+  return n[k].as<std::string>();
+}
+
+double get_num(const Ctx& c, const YAML::Node& n, const std::string& where, const std::string& k, double def,
+               double lo, double hi, const std::string& unit) {
+  if (!n[k]) return def;
+  const std::string raw = n[k].IsScalar() ? n[k].as<std::string>() : "(not a number)";
+  double v;
+  try {
+    size_t pos = 0;
+    v = std::stod(raw, &pos);
+    if (pos != raw.size()) throw std::invalid_argument(raw);
+  } catch (const std::exception&) {
+    throw InputError(c.file, key_path(where, k), "value '" + raw + "' is not a number",
+                     "a number from " + fmt_num(lo) + " to " + fmt_num(hi) + unit);
+  }
+  if (!std::isfinite(v) || v < lo || v > hi) {
+    throw InputError(c.file, key_path(where, k), "value " + raw + " out of range",
+                     fmt_num(lo) + " to " + fmt_num(hi) + unit);
+  }
+  return v;
+}
+
+std::string resolve(const Ctx& c, const std::string& p) {
+  if (p.empty()) return p;
+  fs::path pp(p);
+  if (pp.is_absolute()) return pp.lexically_normal().string();
+  return (c.dir / pp).lexically_normal().string();
+}
+
+}  // namespace
+
+Scenario load_scenario(const std::string& path) {
+  if (!fs::exists(path)) throw InputError(path, "scenario", "file not found", "an existing YAML scenario file");
+  Ctx c{path, fs::absolute(path).parent_path()};
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    throw InputError(path, "yaml", "malformed YAML at line " + std::to_string(e.mark.line + 1) + ", column " +
+                                       std::to_string(e.mark.column + 1) + ": " + e.msg,
+                     "valid YAML (see docs/scenario.md)");
+  }
+  if (!root || !root.IsMap()) throw InputError(path, "", "scenario is not a YAML mapping", "keys such as inputs, model, radio");
+  only_keys(c, root, "", {"name", "description", "inputs", "grid", "model", "radio", "output"});
+  Scenario s;
+  s.file = path;
+  s.name = get_str(c, root, "", "name", fs::path(path).stem().string());
+  s.description = get_str(c, root, "", "description", "");
+
+  if (!root["inputs"]) throw InputError(path, "inputs", "missing", "a mapping with dem, sites, villages");
+  const YAML::Node in = root["inputs"];
+  only_keys(c, in, "inputs", {"dem", "sites", "villages", "communes"});
+  s.dem_path = resolve(c, get_str(c, in, "inputs", "dem", "", true));
+  s.sites_path = resolve(c, get_str(c, in, "inputs", "sites", "", true));
+  s.villages_path = resolve(c, get_str(c, in, "inputs", "villages", "", true));
+  s.communes_path = resolve(c, get_str(c, in, "inputs", "communes", ""));
+
+  if (const YAML::Node g = root["grid"]) {
+    only_keys(c, g, "grid", {"crs", "resolution_m"});
+    const std::string crs = get_str(c, g, "grid", "crs", "auto");
+    s.crs = crs == "auto" ? "" : crs;
+    s.resolution_m = get_num(c, g, "grid", "resolution_m", 0.0, 1.0, 5000.0, " m");
+  }
+
+  if (const YAML::Node m = root["model"]) {
+    only_keys(c, m, "model", {"name", "k_factor", "environment", "climate", "n0", "eps", "sigma", "polarization",
+                              "time_pct", "location_pct", "situation_pct"});
+    s.model = get_str(c, m, "model", "name", s.model);
+    auto& L = s.link;
+    L.k_factor = get_num(c, m, "model", "k_factor", L.k_factor, 0.5, 10.0, "");
+    const std::string env = get_str(c, m, "model", "environment", "open");
+    if (env == "urban") L.environment = prop::Environment::Urban;
+    else if (env == "large_city") L.environment = prop::Environment::LargeCity;
+    else if (env == "suburban") L.environment = prop::Environment::Suburban;
+    else if (env == "open" || env == "rural") L.environment = prop::Environment::Open;
+    else throw InputError(path, "model.environment", "unknown value '" + env + "'", "urban, large_city, suburban, open");
+    L.climate = static_cast<int>(get_num(c, m, "model", "climate", L.climate, 1, 7, " (ITM radio climate)"));
+    L.n0 = get_num(c, m, "model", "n0", L.n0, 250, 400, " N-units");
+    L.eps = get_num(c, m, "model", "eps", L.eps, 1, 100, "");
+    L.sigma = get_num(c, m, "model", "sigma", L.sigma, 0.00001, 100, " S/m");
+    const std::string pol = get_str(c, m, "model", "polarization", "vertical");
+    if (pol == "vertical" || pol == "v") L.pol = prop::Polarization::Vertical;
+    else if (pol == "horizontal" || pol == "h") L.pol = prop::Polarization::Horizontal;
+    else throw InputError(path, "model.polarization", "unknown value '" + pol + "'", "vertical or horizontal");
+    L.time_pct = get_num(c, m, "model", "time_pct", L.time_pct, 0.1, 99.9, " %");
+    L.location_pct = get_num(c, m, "model", "location_pct", L.location_pct, 0.1, 99.9, " %");
+    L.situation_pct = get_num(c, m, "model", "situation_pct", L.situation_pct, 0.1, 99.9, " %");
+  }
+
+  if (const YAML::Node r = root["radio"]) {
+    only_keys(c, r, "radio", {"technology", "rx_height_m", "threshold_dbm", "radius_km", "carriers"});
+    const std::string tech = get_str(c, r, "radio", "technology", "lte");
+    auto t = radio::parse_technology(tech);
+    if (!t) throw InputError(path, "radio.technology", "unknown value '" + tech + "'", "gsm, umts, lte or nr");
+    s.technology = *t;
+    s.link.rx_height_m = get_num(c, r, "radio", "rx_height_m", 1.5, 0.5, 100, " m");
+    s.threshold_dbm = get_num(c, r, "radio", "threshold_dbm", radio::default_threshold_dbm(s.technology), -150, -30,
+                              " dBm");
+    s.radius_km = get_num(c, r, "radio", "radius_km", s.radius_km, 0.1, 200, " km");
+    if (const YAML::Node cs = r["carriers"]) {
+      if (!cs.IsSequence()) throw InputError(path, "radio.carriers", "must be a list", "e.g. [Viettel, VNPT]");
+      for (const auto& x : cs) s.carriers.push_back(x.as<std::string>());
+    }
+  } else {
+    s.threshold_dbm = radio::default_threshold_dbm(s.technology);
+  }
+
+  if (const YAML::Node o = root["output"]) {
+    only_keys(c, o, "output", {"dir"});
+    s.out_dir = resolve(c, get_str(c, o, "output", "dir", ""));
+  }
+  if (s.out_dir.empty()) s.out_dir = (fs::current_path() / "out" / fs::path(path).stem()).string();
+  return s;
+}
+
+}  // namespace phusong

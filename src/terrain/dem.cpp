@@ -1,0 +1,222 @@
+#include "phusong/terrain/dem.hpp"
+
+#include <cpl_string.h>
+#include <gdal_alg.h>
+#include <gdal_utils.h>
+#include <ogr_srs_api.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <vector>
+
+#include "phusong/core/error.hpp"
+#include "phusong/geo/crs.hpp"
+#include "phusong/raster/gdal_raii.hpp"
+
+namespace phusong {
+
+namespace {
+
+constexpr double kSentinel = -32768.0;
+// Heights outside this range are treated as voids even without a nodata flag
+// (SRTM writes -32768/-32767 in voids; no terrain is outside ±12 km).
+constexpr double kMinValid = -12000.0, kMaxValid = 12000.0;
+
+GdalDataset make_mem(int cols, int rows, const double gt[6], const std::string& wkt) {
+  GDALDriverH mem = GDALGetDriverByName("MEM");
+  GdalDataset ds(GDALCreate(mem, "", cols, rows, 1, GDT_Float32, nullptr));
+  if (!ds) throw Error("cannot create an in-memory raster of " + std::to_string(cols) + "x" + std::to_string(rows));
+  GDALSetGeoTransform(ds.get(), const_cast<double*>(gt));
+  if (!wkt.empty()) GDALSetProjection(ds.get(), wkt.c_str());
+  return ds;
+}
+
+}  // namespace
+
+long long fill_voids(Raster<float>& r, double max_distance_cells) {
+  long long voids = 0;
+  for (float v : r.data()) voids += std::isnan(v) ? 1 : 0;
+  if (voids == 0) return 0;
+  gdal_init();
+  double gt[6];
+  r.grid().geotransform(gt);
+  GdalDataset ds = make_mem(r.cols(), r.rows(), gt, "");
+  GDALRasterBandH band = GDALGetRasterBand(ds.get(), 1);
+  std::vector<float> buf(r.data());
+  for (float& v : buf) if (std::isnan(v)) v = static_cast<float>(kSentinel);
+  GDALSetRasterNoDataValue(band, kSentinel);
+  if (GDALRasterIO(band, GF_Write, 0, 0, r.cols(), r.rows(), buf.data(), r.cols(), r.rows(), GDT_Float32, 0, 0) != CE_None)
+    throw Error("void filling: cannot write the in-memory raster");
+  if (GDALFillNodata(band, nullptr, max_distance_cells, 0, 0, nullptr, nullptr, nullptr) != CE_None)
+    throw Error("void filling failed: " + gdal_last_error());
+  if (GDALRasterIO(band, GF_Read, 0, 0, r.cols(), r.rows(), buf.data(), r.cols(), r.rows(), GDT_Float32, 0, 0) != CE_None)
+    throw Error("void filling: cannot read back the in-memory raster");
+  // Anything still empty (voids wider than the search distance): nearest
+  // valid value along the row, then along the column.
+  for (float& v : buf) if (v == static_cast<float>(kSentinel)) v = kNoDataF;
+  const int rows = r.rows(), cols = r.cols();
+  auto pass = [&](bool by_row) {
+    const int outer = by_row ? rows : cols, inner = by_row ? cols : rows;
+    for (int o = 0; o < outer; ++o) {
+      auto at = [&](int i) -> float& { return by_row ? buf[o * (size_t)cols + i] : buf[i * (size_t)cols + o]; };
+      int last = -1;
+      for (int i = 0; i < inner; ++i) {
+        if (!std::isnan(at(i))) {
+          if (last < i - 1) {
+            for (int k = last + 1; k < i; ++k) {
+              at(k) = (last >= 0 && (k - last) <= (i - k)) ? at(last) : at(i);
+            }
+          }
+          last = i;
+        }
+      }
+      if (last >= 0) for (int k = last + 1; k < inner; ++k) at(k) = at(last);
+    }
+  };
+  pass(true);
+  pass(false);
+  r.data() = std::move(buf);
+  return voids;
+}
+
+Dem load_dem(const DemRequest& req) {
+  gdal_init();
+  const std::string& path = req.path;
+  if (!std::filesystem::exists(path)) {
+    throw InputError(path, "dem", "file not found", "an existing GDAL-readable raster");
+  }
+  GdalDataset src(GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
+  if (!src) {
+    throw InputError(path, "dem", "cannot open as a raster: " + gdal_last_error(),
+                     "a GDAL-readable raster such as GeoTIFF or SRTM .hgt");
+  }
+  OGRSpatialReferenceH srs = GDALGetSpatialRef(src.get());
+  if (!srs || OSRIsLocal(srs)) {
+    throw InputError(path, "crs", "raster has no coordinate reference system",
+                     "a georeferenced DEM (e.g. SRTM in EPSG:4326 or a UTM GeoTIFF)");
+  }
+  char* wkt_c = nullptr;
+  const char* wkt_opts[] = {"FORMAT=WKT2_2019", nullptr};
+  OSRExportToWktEx(srs, &wkt_c, wkt_opts);
+  std::string src_wkt = wkt_c ? wkt_c : "";
+  CPLFree(wkt_c);
+  double gt[6];
+  if (GDALGetGeoTransform(src.get(), gt) != CE_None || gt[2] != 0.0 || gt[4] != 0.0 || gt[5] >= 0.0) {
+    throw InputError(path, "geotransform", "raster is not north-up", "a north-up grid without rotation");
+  }
+  if (GDALGetRasterCount(src.get()) < 1) throw InputError(path, "band", "raster has no band", "one elevation band");
+  const int cols = GDALGetRasterXSize(src.get()), rows = GDALGetRasterYSize(src.get());
+  GDALRasterBandH band = GDALGetRasterBand(src.get(), 1);
+
+  Grid sg;
+  sg.rows = rows;
+  sg.cols = cols;
+  sg.x_min = gt[0];
+  sg.y_max = gt[3];
+  sg.dx = gt[1];
+  sg.dy = -gt[5];
+  sg.crs_wkt = src_wkt;
+  Raster<float> elev(sg, 0.0f);
+  if (GDALRasterIO(band, GF_Read, 0, 0, cols, rows, elev.data().data(), cols, rows, GDT_Float32, 0, 0) != CE_None) {
+    throw InputError(path, "band 1", "cannot read elevations: " + gdal_last_error());
+  }
+  int has_nd = 0;
+  const double nd = GDALGetRasterNoDataValue(band, &has_nd);
+  long long voids = 0;
+  for (float& v : elev.data()) {
+    if ((has_nd && (v == static_cast<float>(nd) || (std::isnan(nd) && std::isnan(v)))) ||
+        !(v >= kMinValid && v <= kMaxValid)) {
+      v = kNoDataF;
+      ++voids;
+    }
+  }
+  if (voids == static_cast<long long>(elev.data().size())) {
+    throw InputError(path, "band 1", "every cell is no data", "a DEM with elevations");
+  }
+  // Vertical unit, when the file states one.
+  DemInfo info;
+  info.path = path;
+  info.source_crs_wkt = src_wkt;
+  info.source_cells = static_cast<long long>(elev.data().size());
+  if (const char* u = GDALGetRasterUnitType(band); u && *u) info.vertical_unit = u;
+  if (info.vertical_unit == "ft" || info.vertical_unit == "foot" || info.vertical_unit == "US survey foot") {
+    throw InputError(path, "unit", "elevations are in " + info.vertical_unit, "metres");
+  }
+  info.voids_filled = fill_voids(elev);
+
+  // Working CRS and resolution.
+  const bool geographic = OSRIsGeographic(srs);
+  const double cx = gt[0] + gt[1] * cols / 2.0, cy = gt[3] + gt[5] * rows / 2.0;
+  double clon = cx, clat = cy;
+  if (!geographic) {
+    Transformer t(src_wkt, kWgs84);
+    std::tie(clon, clat) = t.forward(cx, cy);
+  }
+  info.working_crs = req.working_crs.empty() ? "EPSG:" + std::to_string(utm_epsg_for(clon, clat)) : req.working_crs;
+  double res = req.resolution_m;
+  if (res <= 0.0) {
+    if (geographic) {
+      const double m_per_deg = 111320.0;
+      res = std::min(gt[1] * m_per_deg * std::cos(clat * M_PI / 180.0), -gt[5] * m_per_deg);
+      res = std::max(1.0, std::round(res));
+    } else {
+      res = std::min(gt[1], -gt[5]);
+    }
+  }
+  const std::string work_wkt = crs_to_wkt(info.working_crs, path);
+
+  GdalDataset mem = make_mem(cols, rows, gt, src_wkt);
+  GDALRasterBandH mb = GDALGetRasterBand(mem.get(), 1);
+  if (GDALRasterIO(mb, GF_Write, 0, 0, cols, rows, elev.data().data(), cols, rows, GDT_Float32, 0, 0) != CE_None)
+    throw Error("cannot stage the DEM in memory");
+
+  std::vector<std::string> args = {"-of", "MEM", "-t_srs", work_wkt, "-tr", fmt_num(res), fmt_num(res),
+                                   "-r", "bilinear", "-dstnodata", "nan", "-et", "0"};
+  if (req.extent) {
+    // Snap the requested extent outward to multiples of the resolution.
+    const Extent& e = *req.extent;
+    args.insert(args.end(), {"-te", fmt_num(std::floor(e.x_min / res) * res), fmt_num(std::floor(e.y_min / res) * res),
+                             fmt_num(std::ceil(e.x_max / res) * res), fmt_num(std::ceil(e.y_max / res) * res)});
+  } else {
+    args.push_back("-tap");
+  }
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  GDALWarpAppOptions* wopts = GDALWarpAppOptionsNew(argv.data(), nullptr);
+  GDALDatasetH srcs[1] = {mem.get()};
+  int usage_error = 0;
+  GdalDataset out(GDALWarp("", nullptr, 1, srcs, wopts, &usage_error));
+  GDALWarpAppOptionsFree(wopts);
+  if (!out) throw InputError(path, "dem", "cannot reproject to " + info.working_crs + ": " + gdal_last_error());
+
+  double ogt[6];
+  GDALGetGeoTransform(out.get(), ogt);
+  Grid wg;
+  wg.cols = GDALGetRasterXSize(out.get());
+  wg.rows = GDALGetRasterYSize(out.get());
+  wg.x_min = ogt[0];
+  wg.y_max = ogt[3];
+  wg.dx = ogt[1];
+  wg.dy = -ogt[5];
+  wg.crs_wkt = work_wkt;
+  Dem dem{Raster<float>(wg, 0.0f), info};
+  if (GDALRasterIO(GDALGetRasterBand(out.get(), 1), GF_Read, 0, 0, wg.cols, wg.rows, dem.elevation_m.data().data(),
+                   wg.cols, wg.rows, GDT_Float32, 0, 0) != CE_None)
+    throw Error("cannot read the reprojected DEM");
+  double lo = INFINITY, hi = -INFINITY;
+  for (float v : dem.elevation_m.data()) {
+    if (std::isnan(v)) continue;
+    lo = std::min(lo, static_cast<double>(v));
+    hi = std::max(hi, static_cast<double>(v));
+  }
+  if (!std::isfinite(lo)) {
+    throw InputError(path, "extent", "the DEM does not cover the area of interest", "a DEM covering the sites and villages");
+  }
+  dem.info.min_m = lo;
+  dem.info.max_m = hi;
+  return dem;
+}
+
+}  // namespace phusong
