@@ -34,8 +34,10 @@ double hata_loss_db(HataVariant v, double f, double hb, double hm, double d_km) 
   switch (v) {
     case HataVariant::Cost231Medium:
     case HataVariant::Cost231Metropolitan: {
+      // COST 231 §4.4.1: a(hm) is Hata's small/medium-city correction for
+      // both classes; the metropolitan centres differ only by Cm = 3 dB.
       const double cm = v == HataVariant::Cost231Metropolitan ? 3.0 : 0.0;
-      const double a = hata_a_hm_db(f, hm, v == HataVariant::Cost231Metropolitan);
+      const double a = hata_a_hm_db(f, hm, false);
       return 46.3 + 33.9 * lf - 13.82 * lhb - a + slope + cm;
     }
     default:
