@@ -96,5 +96,7 @@ double wavelength_m(double freq_mhz);
 double fspl_db(double freq_mhz, double distance_m);
 // Knife-edge diffraction loss J(v), ITU-R P.526-15 eq. (31); 0 for v <= -0.78.
 double knife_edge_j_db(double v);
+// Exact J(v) from the Fresnel integrals, ITU-R P.526-15 eq. (30) (fresnel.cpp).
+double knife_edge_j_exact_db(double v);
 
 }  // namespace phusong::prop
