@@ -1,5 +1,6 @@
 #include "phusong/io/styles.hpp"
 
+#include <cpl_error.h>
 #include <cpl_string.h>
 #include <ogr_api.h>
 
@@ -412,12 +413,20 @@ std::string qml_communes() {
   struct Range {
     double lower, upper;
     Rgba fill;
+    std::string label;
   };
+  // QGIS puts a value in the first range with lower <= value <= upper, so a
+  // break value belongs to the class below it.  Coverage targets read "at
+  // least 80 %", so the breaks sit kBreakEps below 50, 80 and 90: a commune
+  // at exactly 80 % (e.g. 4 of 5 villages) is in the 80-90 class.  The
+  // percentages come from village counts, far coarser than kBreakEps.
+  constexpr double kBreakEps = 1e-6;
   // Semi-transparent fills (alpha 140 of 255) so the rasters below show.
-  const std::vector<Range> ranges{{0, 50, {215, 25, 28, 140}},
-                                  {50, 80, {253, 174, 97, 140}},
-                                  {80, 90, {166, 217, 106, 140}},
-                                  {90, 100, {26, 150, 65, 140}}};
+  const std::vector<Range> ranges{
+      {0, 50 - kBreakEps, {215, 25, 28, 140}, "< 50 % villages covered"},
+      {50 - kBreakEps, 80 - kBreakEps, {253, 174, 97, 140}, "50 to < 80 % villages covered"},
+      {80 - kBreakEps, 90 - kBreakEps, {166, 217, 106, 140}, "80 to < 90 % villages covered"},
+      {90 - kBreakEps, 100, {26, 150, 65, 140}, ">= 90 % villages covered"}};
   const Rgba outline{40, 40, 40, 255};
   std::string s = vector_open();
   s += "  <renderer-v2 type=\"graduatedSymbol\" attr=\"pct_villages_covered\""
@@ -428,7 +437,7 @@ std::string qml_communes() {
     const auto& r = ranges[i];
     s += "      <range render=\"true\"" + attr("symbol", std::to_string(i)) +
          attr("lower", num(r.lower)) + attr("upper", num(r.upper)) +
-         attr("label", num(r.lower) + " - " + num(r.upper) + " % villages covered") + "/>\n";
+         attr("label", r.label) + "/>\n";
   }
   s += "    </ranges>\n    <symbols>\n";
   for (size_t i = 0; i < ranges.size(); ++i) {
@@ -632,7 +641,11 @@ void store_layer_style(GDALDatasetH gpkg, const std::string& layer,
   }
 
   // One transaction when the caller has none open (GeoPackage supports them).
+  // (Quietly: GDAL reports an error when a transaction is already active.)
+  CPLPushErrorHandler(CPLQuietErrorHandler);
   const bool own_tx = GDALDatasetStartTransaction(gpkg, FALSE) == OGRERR_NONE;
+  CPLPopErrorHandler();
+  CPLErrorReset();
   try {
     OGRLayerH styles = GDALDatasetGetLayerByName(gpkg, kStylesTable);
     if (!styles) styles = create_styles_table(gpkg);

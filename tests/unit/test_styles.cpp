@@ -265,15 +265,18 @@ TEST_CASE("styles: villages are categorized on covered with the threshold in the
   CHECK(q.find("<layerGeometryType>0</layerGeometryType>") != std::string::npos);
 }
 
-TEST_CASE("styles: communes are graduated on pct_villages_covered at 0-50-80-90-100") {
+TEST_CASE("styles: communes are graduated on pct_villages_covered at 50, 80, 90 %") {
   const std::string q = io::qml_communes();
   check_qml_shape(q);
   CHECK(q.find("type=\"graduatedSymbol\" attr=\"pct_villages_covered\"") != std::string::npos);
   CHECK(count_of(q, "<range ") == 4);
-  CHECK(q.find("lower=\"0\" upper=\"50\"") != std::string::npos);
-  CHECK(q.find("lower=\"50\" upper=\"80\"") != std::string::npos);
-  CHECK(q.find("lower=\"80\" upper=\"90\"") != std::string::npos);
-  CHECK(q.find("lower=\"90\" upper=\"100\"") != std::string::npos);
+  // Breaks just below 50, 80, 90 so that a break value falls in the upper
+  // class under QGIS's lower <= v <= upper (first match) rule.
+  CHECK(q.find("lower=\"0\" upper=\"49.999999\"") != std::string::npos);
+  CHECK(q.find("lower=\"49.999999\" upper=\"79.999999\"") != std::string::npos);
+  CHECK(q.find("lower=\"79.999999\" upper=\"89.999999\"") != std::string::npos);
+  CHECK(q.find("lower=\"89.999999\" upper=\"100\"") != std::string::npos);
+  CHECK(q.find("label=\"80 to &lt; 90 % villages covered\"") != std::string::npos);
   CHECK(count_of(q, "class=\"SimpleFill\"") == 4);
   CHECK(count_of(q, "name=\"color\" value=\"") == 4);
   CHECK(count_of(q, ",140\"/>") == 4);  // semi-transparent fills
@@ -363,6 +366,21 @@ TEST_CASE("styles: store_layer_style registers layer_styles and sets the default
     }
   }
   CHECK(defaults == 1);
+
+  // Inside a transaction opened by the caller (the pipeline writes all
+  // layers in one): the style is part of the caller's commit.
+  {
+    GDALDatasetH ds = GDALOpenEx(file.string().c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, nullptr,
+                                 nullptr, nullptr);
+    REQUIRE(ds != nullptr);
+    REQUIRE(GDALDatasetStartTransaction(ds, FALSE) == OGRERR_NONE);
+    io::store_layer_style(ds, "villages", "geom", qml, "in-transaction");
+    REQUIRE(GDALDatasetCommitTransaction(ds) == OGRERR_NONE);
+    GDALClose(ds);
+  }
+  rows = read_styles(file);
+  REQUIRE(rows.size() == 3);
+  for (const auto& r : rows) CHECK(r.use_as_default == (r.name == "in-transaction" ? 1 : 0));
 }
 
 TEST_CASE("styles: two runs produce byte-identical GeoPackages") {

@@ -46,7 +46,10 @@ std::string palette_color_hex(size_t i);
 std::string qml_villages(double threshold_dbm);
 
 // communes (polygons): graduated fill on `pct_villages_covered` with classes
-// 0-50, 50-80, 80-90, 90-100 %, semi-transparent, dark outline, labelled with
+// [0, 50), [50, 80), [80, 90), [90, 100] % (each break belongs to the upper
+// class: the stored bounds are 1e-6 % below 50, 80, 90 because QGIS gives a
+// value equal to a bound to the lower range), semi-transparent, dark
+// outline, labelled with
 // "name" || '\n' || "villages_covered" || '/' || "villages_total".
 std::string qml_communes();
 
