@@ -17,6 +17,7 @@ const std::vector<std::pair<std::string, Factory>>& builtins() {
       {"fspl", &make_fspl},
       {"hata", &make_hata},
       {"deygout", &make_deygout},
+      {"itm", &make_itm},
       {"p526", &make_p526},
   };
   return list;

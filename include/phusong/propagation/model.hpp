@@ -46,6 +46,7 @@ struct LinkParams {
   double time_pct = 50.0;
   double location_pct = 50.0;
   double situation_pct = 50.0;
+  int mdvar = 12;              // ITM variability mode 0..3 (+10 no location, +20 no situation variability); 12 as ITS p2p
   double k_factor = 4.0 / 3.0; // effective earth-radius factor for geometric models
   Environment environment = Environment::Open;
 };

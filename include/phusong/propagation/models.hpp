@@ -10,6 +10,7 @@ namespace phusong::prop {
 std::unique_ptr<Model> make_fspl();
 std::unique_ptr<Model> make_hata();
 std::unique_ptr<Model> make_deygout();
+std::unique_ptr<Model> make_itm();
 std::unique_ptr<Model> make_p526();
 
 // Checks fields every model needs: frequency within [fmin, fmax] MHz,
