@@ -1,9 +1,63 @@
+// phusong command-line interface: a thin layer over the library.
+#include <boost/program_options/errors.hpp>
+
 #include <cstdio>
 #include <cstring>
+#include <exception>
+#include <string>
 
+#include "commands.hpp"
+#include "phusong/core/error.hpp"
 #include "phusong/core/version.hpp"
+#include "phusong/propagation/model.hpp"
+
+namespace {
+
+void usage(FILE* out) {
+  std::fprintf(out,
+               "phusong %s — coverage planning for mountain districts\n\n"
+               "Usage: phusong COMMAND [options]   (phusong COMMAND --help for details)\n\n"
+               "Commands:\n"
+               "  run SCENARIO.yaml     coverage, village coverage report and output layers\n"
+               "  make-demo-district    regenerate the embedded synthetic demo district\n\n"
+               "Options:\n"
+               "  -h, --help            this help\n"
+               "  --version             print the version\n\n"
+               "Models:",
+               phusong::kVersion);
+  for (const auto& m : phusong::prop::model_names()) std::fprintf(out, " %s", m.c_str());
+  std::fprintf(out, "\n");
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::strcmp(argv[1], "--version") == 0) std::printf("phusong %s\n", phusong::kVersion);
-  return 0;
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const std::string cmd = argv[1];
+  try {
+    if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+      usage(stdout);
+      return 0;
+    }
+    if (cmd == "--version" || cmd == "version") {
+      std::printf("phusong %s\n", phusong::kVersion);
+      return 0;
+    }
+    if (cmd == "run") return phusong::cli::cmd_run(argc - 1, argv + 1);
+    std::fprintf(stderr, "phusong: unknown command '%s' (expected run, make-demo-district; see phusong --help)\n",
+                 cmd.c_str());
+    return 2;
+  } catch (const phusong::InputError& e) {
+    std::fprintf(stderr, "phusong: error: %s\n", e.what());
+    return 1;
+  } catch (const boost::program_options::error& e) {
+    std::fprintf(stderr, "phusong: error: %s (see phusong %s --help)\n", e.what(), cmd.c_str());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "phusong: error: %s\n", e.what());
+    return 1;
+  }
 }

@@ -105,6 +105,8 @@ VectorTable read_vector(const std::string& path, const std::string& working_crs,
       }
       std::tie(row.x, row.y) = to_work.forward(sx, sy);
       std::tie(row.lon, row.lat) = to_ll.forward(sx, sy);
+      row.env_min_x = row.env_max_x = row.x;
+      row.env_min_y = row.env_max_y = row.y;
       if (!std::isfinite(row.x) || !std::isfinite(row.lon) || std::abs(row.lat) > 90.0) {
         throw InputError(path, where, "coordinates cannot be projected", "lon in [-180,180], lat in [-90,90]");
       }
@@ -119,6 +121,12 @@ VectorTable read_vector(const std::string& path, const std::string& working_crs,
       }
       row.wkb.resize(static_cast<size_t>(OGR_G_WkbSize(static_cast<OGRGeometryH>(gc.get()))));
       OGR_G_ExportToIsoWkb(static_cast<OGRGeometryH>(gc.get()), wkbNDR, row.wkb.data());
+      OGREnvelope env;
+      OGR_G_GetEnvelope(static_cast<OGRGeometryH>(gc.get()), &env);
+      row.env_min_x = env.MinX;
+      row.env_min_y = env.MinY;
+      row.env_max_x = env.MaxX;
+      row.env_max_y = env.MaxY;
       OgrGeometry cen(OGR_G_CreateGeometry(wkbPoint));
       OGR_G_Centroid(static_cast<OGRGeometryH>(gc.get()), static_cast<OGRGeometryH>(cen.get()));
       row.x = OGR_G_GetX(static_cast<OGRGeometryH>(cen.get()), 0);

@@ -18,6 +18,7 @@ struct Village {
 struct Commune {
   std::string id, name;
   std::vector<unsigned char> wkb;  // polygon in the working CRS
+  double x_min = 0, y_min = 0, x_max = 0, y_max = 0;  // envelope, working CRS
 };
 
 struct VillageResult {

@@ -14,6 +14,7 @@ struct VectorRow {
   double lon = 0, lat = 0;          // WGS 84 (points: the point; polygons: centroid)
   double x = 0, y = 0;              // working CRS
   std::vector<unsigned char> wkb;   // polygons: geometry in the working CRS (ISO WKB)
+  double env_min_x = 0, env_min_y = 0, env_max_x = 0, env_max_y = 0;  // envelope, working CRS
   long long fid = 0;
 };
 

@@ -1,0 +1,35 @@
+#pragma once
+// `phusong run`: a scenario end to end — inputs, engine, analysis, outputs.
+#include <string>
+#include <vector>
+
+#include "phusong/analysis/villages.hpp"
+#include "phusong/engine/coverage.hpp"
+#include "phusong/scenario/inputs.hpp"
+#include "phusong/scenario/scenario.hpp"
+
+namespace phusong {
+
+struct RunOptions {
+  std::string out_dir;  // overrides the scenario's
+  int threads = 0;      // 0 = all cores
+  bool quiet = false;
+};
+
+struct RunResult {
+  Scenario scenario;
+  Inputs inputs;
+  Composite composite;
+  analysis::CoverageReport report;
+  std::string out_dir;
+  std::vector<std::string> files;  // written, relative to out_dir
+  double compute_seconds = 0;
+};
+
+RunResult run_scenario(const Scenario& s, const RunOptions& opt);
+
+// The closing console line, e.g.
+// "Villages covered: 87 / 97 (89.7 %) · population 91.2 %".
+std::string village_summary_line(const analysis::CoverageReport& r);
+
+}  // namespace phusong

@@ -1,0 +1,9 @@
+#pragma once
+// Subcommands of the phusong CLI.  Each takes the arguments after the
+// program name (argv[0] is the subcommand) and returns the exit status.
+// Errors propagate as exceptions; main() prints them as one line.
+namespace phusong::cli {
+
+int cmd_run(int argc, char** argv);
+
+}  // namespace phusong::cli

@@ -1,0 +1,223 @@
+#include "phusong/scenario/inputs.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "phusong/core/error.hpp"
+#include "phusong/geo/crs.hpp"
+#include "phusong/io/vector_input.hpp"
+
+namespace phusong {
+
+namespace {
+
+struct Reader {
+  const io::VectorTable& t;
+  size_t row;
+  std::string where() const { return "row " + std::to_string(row + 2); }  // +header, 1-based
+  int col(const std::string& name, bool required) const {
+    const int i = t.field(name);
+    if (i < 0 && required) throw InputError(t.path, name, "column missing", "a column named '" + name + "'");
+    return i;
+  }
+  std::string str(const std::string& name, bool required = false) const {
+    const int i = col(name, required);
+    if (i < 0) return "";
+    const std::string& v = t.rows[row].values[i];
+    if (required && v.empty()) throw InputError(t.path, name, "empty in " + where(), "a value");
+    return v;
+  }
+  double num(const std::string& name, bool required, double def, double lo, double hi, const std::string& unit) const {
+    const std::string v = str(name, required);
+    if (v.empty()) return def;
+    double x;
+    try {
+      size_t pos = 0;
+      x = std::stod(v, &pos);
+      if (pos != v.size()) throw std::invalid_argument(v);
+    } catch (const std::exception&) {
+      throw InputError(t.path, name, "'" + v + "' in " + where() + " is not a number", fmt_num(lo) + " to " + fmt_num(hi) + unit);
+    }
+    if (!std::isfinite(x) || x < lo || x > hi) {
+      throw InputError(t.path, name, "value " + v + " in " + where() + " out of range", fmt_num(lo) + " to " + fmt_num(hi) + unit);
+    }
+    return x;
+  }
+};
+
+}  // namespace
+
+std::vector<radio::Cell> parse_cells(const std::string& path, const std::string& working_crs) {
+  const io::VectorTable t = io::read_vector(path, working_crs, io::GeomKind::Point);
+  std::vector<radio::Cell> cells;
+  std::set<std::string> ids;
+  for (size_t i = 0; i < t.rows.size(); ++i) {
+    Reader r{t, i};
+    radio::Cell c;
+    c.site_id = r.str("site_id", true);
+    c.cell_id = r.str("cell_id");
+    if (c.cell_id.empty()) c.cell_id = c.site_id;
+    if (!ids.insert(c.cell_id).second) {
+      throw InputError(path, "cell_id", "duplicate id '" + c.cell_id + "' in " + r.where(), "unique cell ids");
+    }
+    c.name = r.str("name");
+    if (c.name.empty()) c.name = c.cell_id;
+    c.carrier = r.str("carrier");
+    if (c.carrier.empty()) c.carrier = "(unknown)";
+    const std::string tech = r.str("technology");
+    if (!tech.empty()) {
+      auto tt = radio::parse_technology(tech);
+      if (!tt) throw InputError(path, "technology", "unknown value '" + tech + "' in " + r.where(), "gsm, umts, lte or nr");
+      c.technology = *tt;
+    }
+    c.lon = t.rows[i].lon;
+    c.lat = t.rows[i].lat;
+    c.x = t.rows[i].x;
+    c.y = t.rows[i].y;
+    c.height_m = r.num("height_m", true, 30, 0.5, 500, " m above ground");
+    const std::string az = r.str("azimuth_deg");
+    if (!az.empty() && az != "omni") c.azimuth_deg = r.num("azimuth_deg", false, 0, 0, 360, " degrees");
+    c.tilt_deg = r.num("tilt_deg", false, 0, -20, 30, " degrees");
+    c.beamwidth_deg = r.num("beamwidth_deg", false, c.azimuth_deg ? 65 : 360, 5, 360, " degrees");
+    if (c.beamwidth_deg >= 360) c.azimuth_deg.reset();
+    c.freq_mhz = r.num("freq_mhz", true, 1800, 30, 100000, " MHz");
+    c.bandwidth_mhz = r.num("bandwidth_mhz", false, 10, 0.1, 400, " MHz");
+    if ((c.technology == radio::Technology::Lte || c.technology == radio::Technology::Nr) &&
+        radio::resource_blocks(c.technology, c.bandwidth_mhz) == 0) {
+      throw InputError(path, "bandwidth_mhz", "value " + fmt_num(c.bandwidth_mhz) + " in " + r.where() +
+                                                 " is not a standard " + radio::technology_name(c.technology) + " channel",
+                       c.technology == radio::Technology::Lte ? "1.4, 3, 5, 10, 15 or 20 MHz" : "5 to 100 MHz (FR1)");
+    }
+    c.eirp_dbm = r.num("eirp_dbm", true, 58, -10, 90, " dBm");
+    cells.push_back(std::move(c));
+  }
+  return cells;
+}
+
+std::vector<analysis::Village> parse_villages(const std::string& path, const std::string& working_crs) {
+  const io::VectorTable t = io::read_vector(path, working_crs, io::GeomKind::Point);
+  std::vector<analysis::Village> out;
+  for (size_t i = 0; i < t.rows.size(); ++i) {
+    Reader r{t, i};
+    analysis::Village v;
+    v.id = r.str("id");
+    if (v.id.empty()) v.id = std::to_string(i + 1);
+    v.name = r.str("name", true);
+    v.commune = r.str("commune");
+    v.population = static_cast<long long>(r.num("population", false, 0, 0, 1e8, " people"));
+    v.lon = t.rows[i].lon;
+    v.lat = t.rows[i].lat;
+    v.x = t.rows[i].x;
+    v.y = t.rows[i].y;
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::vector<analysis::Commune> parse_communes(const std::string& path, const std::string& working_crs) {
+  const io::VectorTable t = io::read_vector(path, working_crs, io::GeomKind::Polygon);
+  const int name_col = t.field("name");
+  if (name_col < 0) throw InputError(path, "name", "column missing", "a 'name' field with the commune name");
+  const int id_col = t.field("commune_id");
+  std::vector<analysis::Commune> out;
+  for (const auto& row : t.rows) {
+    analysis::Commune c;
+    c.name = row.values[name_col];
+    c.id = id_col >= 0 ? row.values[id_col] : std::to_string(row.fid);
+    c.wkb = row.wkb;
+    c.x_min = row.env_min_x;
+    c.y_min = row.env_min_y;
+    c.x_max = row.env_max_x;
+    c.y_max = row.env_max_y;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Inputs load_inputs(const Scenario& s) {
+  Inputs in;
+  // Working CRS: as given, or the UTM zone of the villages' centre.
+  if (!s.crs.empty()) {
+    crs_to_wkt(s.crs, s.file);
+    in.working_crs = s.crs;
+  } else {
+    const auto ll = parse_villages(s.villages_path, kWgs84);
+    double lon = 0, lat = 0;
+    for (const auto& v : ll) {
+      lon += v.lon;
+      lat += v.lat;
+    }
+    in.working_crs = "EPSG:" + std::to_string(utm_epsg_for(lon / ll.size(), lat / ll.size()));
+  }
+  if (crs_is_geographic(in.working_crs)) {
+    throw InputError(s.file, "grid.crs", in.working_crs + " is geographic", "a projected CRS in metres (or auto)");
+  }
+  auto all_cells = parse_cells(s.sites_path, in.working_crs);
+  for (auto& c : all_cells) {
+    const bool carrier_ok = s.carriers.empty() || std::find(s.carriers.begin(), s.carriers.end(), c.carrier) != s.carriers.end();
+    if (c.technology == s.technology && carrier_ok) in.cells.push_back(std::move(c));
+    else ++in.cells_other;
+  }
+  if (in.cells.empty()) {
+    throw InputError(s.sites_path, "technology", "no cell of technology '" + radio::technology_name(s.technology) + "'" +
+                                                   (s.carriers.empty() ? "" : " for the selected carriers"),
+                     "at least one cell matching radio.technology / radio.carriers");
+  }
+  in.villages = parse_villages(s.villages_path, in.working_crs);
+  if (!s.communes_path.empty()) in.communes = parse_communes(s.communes_path, in.working_crs);
+
+  // Area of interest: everything, plus the radius around sites.
+  const double rad = s.radius_km * 1000.0;
+  Extent e{INFINITY, INFINITY, -INFINITY, -INFINITY};
+  auto grow = [&](double x, double y, double m) {
+    e.x_min = std::min(e.x_min, x - m);
+    e.y_min = std::min(e.y_min, y - m);
+    e.x_max = std::max(e.x_max, x + m);
+    e.y_max = std::max(e.y_max, y + m);
+  };
+  for (const auto& v : in.villages) grow(v.x, v.y, 0);
+  for (const auto& c : in.communes) {
+    grow(c.x_min, c.y_min, 0);
+    grow(c.x_max, c.y_max, 0);
+  }
+  // Cells farther than the radius from the area cannot serve it: left out
+  // (counted); the others extend the area up to the radius.
+  const Extent core = e;
+  std::vector<radio::Cell> near;
+  for (auto& c : in.cells) {
+    const double dx = std::max({core.x_min - c.x, 0.0, c.x - core.x_max});
+    const double dy = std::max({core.y_min - c.y, 0.0, c.y - core.y_max});
+    if (std::hypot(dx, dy) > rad) {
+      ++in.cells_out_of_area;
+      continue;
+    }
+    grow(c.x, c.y, 0);
+    near.push_back(std::move(c));
+  }
+  in.cells = std::move(near);
+  e.x_min = std::max(e.x_min, core.x_min - rad);
+  e.y_min = std::max(e.y_min, core.y_min - rad);
+  e.x_max = std::min(e.x_max, core.x_max + rad);
+  e.y_max = std::min(e.y_max, core.y_max + rad);
+  // Keep a margin of one radius around the villages so that the raster shows
+  // the coverage the area receives.
+
+  DemRequest req;
+  req.path = s.dem_path;
+  req.working_crs = in.working_crs;
+  req.resolution_m = s.resolution_m;
+  req.extent = e;
+  in.dem = load_dem(req);
+  const Grid& g = in.dem.elevation_m.grid();
+  for (const auto& v : in.villages) {
+    if (!g.contains(v.x, v.y) || std::isnan(sample_bilinear(in.dem.elevation_m, v.x, v.y))) {
+      throw InputError(s.villages_path, "village " + v.name, "lies outside the DEM (lon " + fmt_num(v.lon) + ", lat " +
+                                                              fmt_num(v.lat) + ")", "every village inside the terrain raster");
+    }
+  }
+  in.villages_reassigned = analysis::assign_communes(in.villages, in.communes);
+  return in;
+}
+
+}  // namespace phusong

@@ -1,0 +1,133 @@
+#include "phusong/scenario/run.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <unistd.h>
+
+#include "phusong/core/error.hpp"
+#include "phusong/core/progress.hpp"
+#include "phusong/io/atomic_file.hpp"
+#include "phusong/io/deliverables.hpp"
+#include "phusong/io/raster_output.hpp"
+#include "phusong/io/styles.hpp"
+#include "phusong/propagation/model.hpp"
+
+namespace phusong {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string pct(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+// A staging folder inside the output folder; removed unless released.
+struct Staging {
+  fs::path dir;
+  bool created_out = false;
+  fs::path out;
+  ~Staging() {
+    std::error_code ec;
+    if (!dir.empty()) fs::remove_all(dir, ec);
+    if (created_out && fs::is_empty(out, ec)) fs::remove(out, ec);
+  }
+};
+
+}  // namespace
+
+std::string village_summary_line(const analysis::CoverageReport& r) {
+  const auto& d = r.district;
+  return "Villages covered: " + std::to_string(d.villages_covered) + " / " + std::to_string(d.villages_total) + " (" +
+         pct(d.pct_villages()) + " %) \u00b7 population " + pct(d.pct_population()) + " %";
+}
+
+RunResult run_scenario(const Scenario& s_in, const RunOptions& opt) {
+  RunResult run;
+  run.scenario = s_in;
+  Scenario& s = run.scenario;
+  if (!opt.out_dir.empty()) s.out_dir = opt.out_dir;
+  run.out_dir = s.out_dir;
+
+  // ---- everything checked before any computation ----
+  auto model = prop::make_model(s.model, s.file);
+  log_info(opt.quiet, "phusong: scenario '" + s.name + "', model " + s.model);
+  run.inputs = load_inputs(s);
+  const Grid& g = run.inputs.dem.elevation_m.grid();
+  log_info(opt.quiet, "phusong: grid " + std::to_string(g.cols) + " x " + std::to_string(g.rows) + " cells of " +
+                          pct(g.dx) + " m in " + run.inputs.working_crs + "; " +
+                          std::to_string(run.inputs.cells.size()) + " cells (sectors), " +
+                          std::to_string(run.inputs.villages.size()) + " villages");
+  if (run.inputs.dem.info.voids_filled > 0) {
+    log_info(opt.quiet, "phusong: warning: " + std::to_string(run.inputs.dem.info.voids_filled) +
+                            " void cells in the DEM were filled by interpolation");
+  }
+  EngineConfig cfg;
+  cfg.radius_m = s.radius_km * 1000.0;
+  cfg.threshold_dbm = s.threshold_dbm;
+  cfg.threads = opt.threads;
+
+  Staging st;
+  st.out = s.out_dir;
+  if (!fs::exists(st.out)) {
+    std::error_code ec;
+    fs::create_directories(st.out, ec);
+    if (ec) throw InputError(s.file, "output.dir", "cannot create folder " + s.out_dir, "a writable folder");
+    st.created_out = true;
+  }
+  st.dir = st.out / (".phusong-staging-" + std::to_string(getpid()));
+  fs::remove_all(st.dir);
+  fs::create_directories(st.dir);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  {
+    Progress prog("propagation", run.inputs.cells.size(), Progress::auto_mode(opt.quiet));
+    run.composite = compute_coverage(run.inputs.dem.elevation_m, run.inputs.cells, *model, s.link, cfg, &prog);
+  }
+  run.report = analysis::analyse(run.composite, run.inputs.villages, run.inputs.communes, s.threshold_dbm);
+  run.compute_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  // ---- outputs, staged then moved into place ----
+  const std::string q = radio::technology_quantity(s.technology);
+  auto at = [&](const std::string& f) { return (st.dir / f).string(); };
+  io::BandInfo rsrp{"best-server " + q, "dBm", {{"PHUSONG_MODEL", s.model},
+                                               {"PHUSONG_THRESHOLD_DBM", pct(s.threshold_dbm)},
+                                               {"PHUSONG_TECHNOLOGY", radio::technology_name(s.technology)}}};
+  io::write_cog(at("rsrp_dbm.tif"), run.composite.best_dbm, rsrp);
+  io::write_text_file_atomic(at("rsrp_dbm.qml"), io::qml_rsrp_raster(s.threshold_dbm));
+  io::BandInfo best{"best-server cell index (sites layer 'index')", "", {}, true};
+  io::write_cog(at("best_server.tif"), run.composite.best_cell, -1, best);
+  std::vector<std::pair<int, std::string>> labels;
+  for (size_t i = 0; i < run.inputs.cells.size(); ++i) {
+    const auto& c = run.inputs.cells[i];
+    labels.emplace_back(static_cast<int>(i), c.carrier + " " + c.cell_id);
+  }
+  io::write_text_file_atomic(at("best_server.qml"), io::qml_paletted_raster(labels));
+  io::BandInfo cnt{"cells at or above " + pct(s.threshold_dbm) + " dBm", "count", {}, true};
+  io::write_cog(at("server_count.tif"), run.composite.count, cnt);
+  int maxc = 0;
+  for (auto v : run.composite.count.data()) maxc = std::max<int>(maxc, v);
+  std::vector<std::pair<int, std::string>> cl;
+  for (int i = 1; i <= std::max(maxc, 1); ++i) cl.emplace_back(i, std::to_string(i) + (i == 1 ? " server" : " servers"));
+  io::write_text_file_atomic(at("server_count.qml"), io::qml_paletted_raster(cl));
+  run.files = {"rsrp_dbm.tif", "rsrp_dbm.qml", "best_server.tif", "best_server.qml", "server_count.tif",
+               "server_count.qml", "coverage.gpkg", "villages.csv", "summary.json", "report.md"};
+  io::write_coverage_gpkg(at("coverage.gpkg"), run);
+  io::write_villages_csv(at("villages.csv"), run);
+  io::write_text_file_atomic(at("summary.json"), io::summary_json(run).dump(2) + "\n");
+  io::write_text_file_atomic(at("report.md"), io::report_markdown(run));
+
+  for (const auto& f : run.files) {
+    std::error_code ec;
+    fs::rename(st.dir / f, st.out / f, ec);
+    if (ec) throw Error("cannot move " + f + " into " + s.out_dir + ": " + ec.message());
+  }
+  st.created_out = false;
+  return run;
+}
+
+}  // namespace phusong
