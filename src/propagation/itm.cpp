@@ -176,7 +176,7 @@ void fit_line(const double* z, int np, double xi, double x1, double x2, double& 
 double terrain_delta_h(const double* z, int np, double xi, double x1, double x2) {
   double xa = x1 / xi;
   double xb = x2 / xi;
-  if (xb - xa < 2.0) return 0.0;
+  if (!(xb - xa >= 2.0)) return 0.0;  // also rejects NaN
   int ka = static_cast<int>(0.1 * (xb - xa + 8.0));
   ka = std::min(std::max(4, ka), 25);
   const int n = 10 * ka - 5;
@@ -198,6 +198,8 @@ double terrain_delta_h(const double* z, int np, double xi, double x1, double x2)
   fit_line(r.data(), n - 1, 1.0, 0.0, sn, f0, fn);
   const double slope = (fn - f0) / sn;
   for (int j = 0; j < n; ++j) r[j] -= f0 + slope * j;
+  for (int j = 0; j < n; ++j)
+    if (std::isnan(r[j])) return kNaN;  // keep nth_element's ordering well defined
   // ka-th and kb-th largest residuals (1-based).
   auto* first = r.data();
   auto* last = r.data() + n;
@@ -249,7 +251,8 @@ void p2p_geometry(const double* z, int np, double xi, State& s) {
   }
 }
 
-// Area-mode geometry [Alg §3, eq. 3.1-3.4; 82-100 siting criteria].
+// Area-mode geometry [Alg §3; 82-100 siting criteria]: effective heights from
+// the siting criteria, horizon distances by eq. 3.3 and horizon angles from delta_h.
 void area_geometry(const Siting siting[2], State& s) {
   for (int j = 0; j < 2; ++j) {
     if (siting[j] == Siting::Random) {
@@ -291,7 +294,7 @@ double height_gain(double x, double pk) {
   return f;
 }
 
-// Frequency-gain function H_0 of the scatter region [Alg §6, eq. 6.8], r = 2 k theta h.
+// Frequency-gain function H_0 of the scatter region [Alg §6], r = 2 k theta h.
 double h0_function(double r, double et) {
   static constexpr double a[5] = {25.0, 80.0, 177.0, 395.0, 705.0};
   static constexpr double b[5] = {24.0, 45.0, 68.0, 80.0, 105.0};
@@ -321,9 +324,10 @@ double scatter_f(double td) {
 }
 
 // ---- §4 reference attenuation ------------------------------------------------
-// Diffraction attenuation [Alg eq. 4.11]: a convex combination of
-// double knife-edge (eq. 4.17-4.21) and smooth-earth three-radii diffraction
-// (eq. 4.20), weighted by terrain roughness, plus the clutter factor A_fo.
+// Diffraction attenuation [Alg eq. 4.11]: a convex combination of double
+// knife-edge (F of eq. 4.21 / 6.1 at each horizon) and smooth-earth
+// three-radii diffraction (eq. 4.20), weighted by terrain roughness, plus the
+// clutter factor A_fo.
 void diffraction_init(State& s) {
   double q = s.hg[0] * s.hg[1];
   s.qk = s.he[0] * s.he[1] - q;
@@ -386,7 +390,7 @@ double line_of_sight(double d, const State& s) {
   return (a_two_ray - a_line) * s.wls + a_line;
 }
 
-// Troposcatter attenuation [Alg §4 troposcatter, eq. 6.8-6.9]; 1001 marks
+// Troposcatter attenuation [Alg §4 troposcatter, eq. 4.63, with H_0 and F of §6]; 1001 marks
 // "not available" (both antennas too low for the scatter geometry).
 void scatter_init(State& s) {
   s.ad = s.dl[0] - s.dl[1];
@@ -706,7 +710,9 @@ double inverse_ccdf(double q) {
 
 Result point_to_point(const double* height_m, std::size_t count, double step_m,
                       const LinkParams& p) noexcept {
-  if (height_m == nullptr || count < 2 || !(step_m > 0.0) || !std::isfinite(step_m)) return invalid();
+  if (height_m == nullptr || count < 2 || !(step_m > 0.0) || !std::isfinite(step_m) ||
+      !std::isfinite(p.freq_mhz) || !std::isfinite(p.tx_height_m) || !std::isfinite(p.rx_height_m))
+    return invalid();
   const int np = static_cast<int>(count - 1);
   State s;
   s.p2p = true;
@@ -726,7 +732,9 @@ Result point_to_point(const double* height_m, std::size_t count, double step_m,
 }
 
 Result area(const AreaInput& a, const LinkParams& p) noexcept {
-  if (!(a.distance_km > 0.0) || !(a.delta_h_m >= 0.0)) return invalid();
+  if (!(a.distance_km > 0.0) || !(a.delta_h_m >= 0.0) || !std::isfinite(a.distance_km) ||
+      !std::isfinite(p.freq_mhz) || !std::isfinite(p.tx_height_m) || !std::isfinite(p.rx_height_m))
+    return invalid();
   State s;
   s.p2p = false;
   s.hg[0] = p.tx_height_m;
