@@ -6,8 +6,8 @@
 //   ITU-R P.526-15 (10/2019) §3.1.1 (first-term residue series), §3.2
 //   (spherical earth, any distance), §4.1 (knife edge, eq. (31)) and §4.5
 //   (delta-Bullington); the identical algorithm with equation numbers as
-//   used below is ITU-R P.1812-6 §4.3.1-§4.3.4 eqs. (13)-(38) and Attachment 1
-//   §5 eqs. (85)-(90), and ITU-R P.452-18 §4.2.
+//   cited below is ITU-R P.1812-6 §4.3.1-§4.3.4 eqs. (13)-(38) and Attachment 1
+//   §5 eqs. (85)-(89), and ITU-R P.452-18 §4.2.
 #include "phusong/propagation/p526.hpp"
 
 #include <algorithm>
@@ -31,19 +31,19 @@ inline double lambda_m(double freq_ghz) { return 0.299792458 / freq_ghz; }
 }  // namespace
 
 // ---------------------------------------------------------------------------
-// Bullington construction, P.1812-6 §4.3.1:
+// Bullington construction, P.1812-6 §4.3.1 eqs. (13)-(21):
 //   Ce = 1/ae                                               (effective curvature)
-//   Stim = max[(hi + 500 Ce di (d - di) - hts) / di]         eq. (13)
-//   Str  = (hrs - hts) / d                                   eq. (14)
+//   Stim = max[(hi + 500 Ce di (d - di) - hts) / di]
+//   Str  = (hrs - hts) / d
 //   LoS (Stim < Str):
 //     vmax = max[(hi + 500 Ce di(d-di) - (hts(d-di) + hrs di)/d)
-//                · sqrt(0.002 d / (λ di (d - di)))]           eq. (15)
+//                · sqrt(0.002 d / (λ di (d - di)))]
 //   trans-horizon:
-//     Srim = max[(hi + 500 Ce di(d-di) - hrs) / (d - di)]    eq. (17)
-//     dbp  = (hrs - hts + Srim d) / (Stim + Srim)             eq. (18)
+//     Srim = max[(hi + 500 Ce di(d-di) - hrs) / (d - di)]
+//     dbp  = (hrs - hts + Srim d) / (Stim + Srim)
 //     vb   = (hts + Stim dbp - (hts(d - dbp) + hrs dbp)/d)
-//            · sqrt(0.002 d / (λ dbp (d - dbp)))              eq. (19)
-//   Luc = J(v) (eq. (16)/(20), the P.526 approximation eq. (31))
+//            · sqrt(0.002 d / (λ dbp (d - dbp)))
+//   Luc = J(v), the P.526 approximation eq. (31)
 //   Lbull = Luc + (1 - exp(-Luc/6)) (10 + 0.02 d)             eq. (21)
 Bullington bullington(std::span<const double> d_km, const double* h_m, double hts_m,
                       double hrs_m, double ae_km, double freq_ghz) {
@@ -152,16 +152,16 @@ double first_term_db(double d_km, double hte_m, double hre_m, double adft_km, do
   return l;
 }
 
-// Spherical-earth diffraction loss, P.1812-6 §4.3.2 (P.526-15 §3.2):
-//   dlos = sqrt(2 ap) (sqrt(0.001 hte) + sqrt(0.001 hre))           eq. (22)
-//   d >= dlos: Ldsph = Ldft(ap, d)                                   eq. (23)
+// Spherical-earth diffraction loss, P.1812-6 §4.3.2 eqs. (22)-(27) (P.526-15 §3.2):
+//   dlos = sqrt(2 ap) (sqrt(0.001 hte) + sqrt(0.001 hre))
+//   d >= dlos: Ldsph = Ldft(ap, d)
 //   else  c = (hte - hre)/(hte + hre),  m = 250 d² / (ap (hte + hre))
 //         b = 2 sqrt((m+1)/(3m)) cos(π/3 + acos(3c/2 sqrt(3m/(m+1)³))/3)
 //         dse1 = d(1 + b)/2,  dse2 = d - dse1
 //         hse = ((hte - 500 dse1²/ap) dse2 + (hre - 500 dse2²/ap) dse1) / d
 //         hreq = 17.456 sqrt(dse1 dse2 λ / d)
 //         hse > hreq: Ldsph = 0; else aem = 500 (d/(√hte + √hre))²,
-//         Ldsph = (1 - hse/hreq) Ldft(aem, d), 0 if Ldft < 0          eqs. (24)-(27)
+//         Ldsph = (1 - hse/hreq) Ldft(aem, d), 0 if Ldft < 0          eq. (27)
 SphericalEarth spherical_earth(double d_km, double hte_m, double hre_m, double ap_km,
                                double freq_ghz, double omega, Polarization pol, Ground land) {
   SphericalEarth r;
@@ -195,15 +195,17 @@ SphericalEarth spherical_earth(double d_km, double hte_m, double hre_m, double a
 }
 
 // ---------------------------------------------------------------------------
-// Smooth surface, P.1812-6 Attachment 1 §5 (P.452-18 Attachment 2 §5.1.6):
+// Smooth surface, P.1812-6 Attachment 1 §5 (P.452-18 Attachment 2 §5.1.6);
+// eqs. (85)-(89) (the limits hst <= h1, hsr <= hn of eq. (90) are applied by
+// P.1812's ducting part, not here):
 //   v1 = Σ (di - di-1)(hi + hi-1)
 //   v2 = Σ (di - di-1)[hi (2di + di-1) + hi-1 (di + 2di-1)]
 //   hst = (2 v1 d - v2)/d²,  hsr = (v2 - v1 d)/d²                  eqs. (85)-(86)
 //   Hi = hi - (hts (d - di) + hrs di)/d,  hobs = max Hi,
-//   αobt = max(Hi/di),  αobr = max(Hi/(d - di))                      eqs. (87)-(88)
+//   αobt = max(Hi/di),  αobr = max(Hi/(d - di))
 //   hobs <= 0: hstp = hst, hsrp = hsr; else with gt = αobt/(αobt + αobr),
-//   gr = αobr/(αobt + αobr): hstp = hst - hobs gt, hsrp = hsr - hobs gr  eq. (89)
-//   hstd = min(hstp, h1),  hsrd = min(hsrp, hn)                     eq. (90)
+//   gr = αobr/(αobt + αobr): hstp = hst - hobs gt, hsrp = hsr - hobs gr
+//   hstd = min(hstp, h1),  hsrd = min(hsrp, hn)                     eq. (89)
 SmoothSurface smooth_surface(std::span<const double> d_km, std::span<const double> h_m,
                              double hts_m, double hrs_m) {
   SmoothSurface s;
@@ -272,9 +274,10 @@ DeltaBullington delta_bullington(const DeltaBullingtonInput& in) {
 
 // ---------------------------------------------------------------------------
 // Deygout, three edges (the method of ITU-R P.452-13 §4.2.1 and earlier
-// P.526 editions, before delta-Bullington replaced it).  v = H sqrt(0.002 d / (λ d1 d2)) (P.526-15 eq. (26)
-// in km/m units), H the height of the edge (with the earth bulge
-// 500 d1 d2 / ae) above the ray joining the ends of the (sub)path.
+// P.526 editions, before delta-Bullington replaced it).
+// v = H sqrt(0.002 d / (λ d1 d2)) (P.526-15 §4.1, in km/m units), H the
+// height of the edge (with the earth bulge 500 d1 d2 / ae) above the ray
+// joining the ends of the (sub)path.
 namespace {
 struct EdgeV {
   double v = -1e9;

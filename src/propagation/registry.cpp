@@ -19,6 +19,7 @@ const std::vector<std::pair<std::string, Factory>>& builtins() {
       {"deygout", &make_deygout},
       {"itm", &make_itm},
       {"p526", &make_p526},
+      {"p1812", &make_p1812},
   };
   return list;
 }

@@ -49,6 +49,12 @@ struct LinkParams {
   int mdvar = 12;              // ITM variability mode 0..3 (+10 no location, +20 no situation variability); 12 as ITS p2p
   double k_factor = 4.0 / 3.0; // effective earth-radius factor for geometric models
   Environment environment = Environment::Open;
+  // ITU-R P.1812-6 inputs (read by the "p1812" model; N0 is n0 above):
+  double delta_n = 45.0;       // ΔN, average radio-refractivity lapse rate through the
+                               // lowest 1 km of the atmosphere, N-units/km (P.1812-6 §3.5)
+  double lat_deg = 16.0;       // latitude of the path centre, degrees (P.1812-6 §3.5, β0)
+  double location_sigma_db = 0.0;  // σL, location variability std. dev., dB (P.1812-6 §4.7);
+                                   // 0: location_pct has no effect
 };
 
 // Warning bits a model may raise (parameters outside its validity range).

@@ -12,6 +12,7 @@ std::unique_ptr<Model> make_hata();
 std::unique_ptr<Model> make_deygout();
 std::unique_ptr<Model> make_itm();
 std::unique_ptr<Model> make_p526();
+std::unique_ptr<Model> make_p1812();
 
 // Checks fields every model needs: frequency within [fmin, fmax] MHz,
 // antenna heights >= 0 and finite, percentages in (0, 100).

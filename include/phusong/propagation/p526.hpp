@@ -56,7 +56,7 @@ Bullington bullington(std::span<const double> d_km, const double* h_m, double ht
 
 // --- spherical earth ---------------------------------------------------------
 // First-term spherical-earth diffraction loss for one ground type
-// (P.526-15 §3.1.1 eqs. (13)-(18); P.1812-6 §4.3.3), effective radius adft.
+// (P.526-15 §3.1.1; P.1812-6 §4.3.3), effective radius adft.
 double first_term_one_db(double d_km, double hte_m, double hre_m, double adft_km,
                          double freq_ghz, Ground ground, Polarization pol);
 // Land/sea mix: omega·Ldft(sea) + (1 - omega)·Ldft(land) (P.1812-6 §4.3.3).
@@ -82,7 +82,7 @@ SphericalEarth spherical_earth(double d_km, double hte_m, double hre_m, double a
 struct SmoothSurface {
   double hst_m = 0.0;   // least-squares surface height at Tx, eq. (85)
   double hsr_m = 0.0;   // ... at Rx, eq. (86)
-  double hstd_m = 0.0;  // smooth-surface heights for diffraction, eqs. (87)-(90)
+  double hstd_m = 0.0;  // smooth-surface heights for diffraction, eq. (89)
   double hsrd_m = 0.0;
   double hobs_m = 0.0;  // highest obstruction above the straight Tx-Rx line
 };
@@ -137,7 +137,7 @@ Deygout deygout(std::span<const double> d_km, std::span<const double> h_m, doubl
                 double hrs_m, double ae_km, double freq_ghz, bool empirical_correction = true);
 
 // Effective earth radius (km) from the refractivity gradient ΔN
-// (P.452-18 eqs. (5)-(6a), P.1812-6 eqs. (6)-(7a)): 6371·157/(157 - ΔN).
+// (P.1812-6 eqs. (6)-(7a); the same in P.452-18): 6371·157/(157 - ΔN).
 double effective_radius_km(double delta_n);
 
 }  // namespace phusong::prop::p526
