@@ -5,5 +5,6 @@
 namespace phusong::cli {
 
 int cmd_run(int argc, char** argv);
+int cmd_make_demo_district(int argc, char** argv);
 
 }  // namespace phusong::cli
