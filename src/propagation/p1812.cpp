@@ -94,7 +94,7 @@ Result predict(const Input& in) {
     r.valid = false;
     return r;
   };
-  if (n < 3 || in.h_m.size() != n || !(in.d_km[n - 1] - in.d_km[0] > 0.0)) return fail();
+  if (n < 2 || in.h_m.size() != n || !(in.d_km[n - 1] - in.d_km[0] > 0.0)) return fail();
   const double f = in.freq_ghz;
   const double p = in.time_pct;
   const double lambda = 0.299792458 / f;
@@ -406,7 +406,7 @@ class P1812Model final : public Model {
   PathLoss loss(const Profile& prof, const LinkParams& p) const noexcept override {
     PathLoss out;
     const std::size_t n = prof.size();
-    if (n < 3 || prof.distance_m.size() != n || !(prof.length_m() > 0.0)) {
+    if (n < 2 || prof.distance_m.size() != n || !(prof.length_m() > 0.0)) {
       out.loss_db = std::nan("");
       return out;
     }

@@ -272,3 +272,18 @@ TEST_CASE("P1812 model: validity checks and location variability") {
   p.time_pct = 1.0;
   CHECK(m->loss(sea, p).loss_db != doctest::Approx(m->loss(land, p).loss_db));
 }
+
+TEST_CASE("P1812 model: a two-point profile (no intermediate terrain) is line of sight near free space") {
+  auto m = make_model("p1812");
+  LinkParams p;
+  p.freq_mhz = 900.0;
+  p.tx_height_m = 30.0;
+  p.rx_height_m = 1.5;
+  Profile prof = Profile::uniform(500.0, {100.0, 100.0});
+  const auto l = m->loss(prof, p);
+  REQUIRE(std::isfinite(l.loss_db));
+  CHECK(l.mode == Mode::LineOfSight);
+  // p = 50 %: Lb0p = Lbfs on the slant distance (eq. (8)), no diffraction.
+  const double lbfs = 92.4 + 20.0 * std::log10(0.9) + 20.0 * std::log10(std::hypot(0.5, 0.0285));
+  CHECK(l.loss_db == doctest::Approx(lbfs).epsilon(1e-6));
+}

@@ -86,7 +86,7 @@ struct Result {
 };
 
 // The prediction.  Never throws; returns valid = false (and NaN losses) for
-// profiles with fewer than 3 points or a non-positive length.
+// profiles with fewer than 2 points or a non-positive length.
 Result predict(const Input& in);
 
 // Inverse complementary cumulative normal distribution I(x), 0 < x < 1
