@@ -19,7 +19,9 @@ void usage(FILE* out) {
                "Usage: phusong COMMAND [options]   (phusong COMMAND --help for details)\n\n"
                "Commands:\n"
                "  run SCENARIO.yaml     coverage, village coverage report and output layers\n"
-               "  make-demo-district    regenerate the embedded synthetic demo district\n\n"
+               "  make-demo-district    regenerate the embedded synthetic demo district\n"
+               "  p2p                   one model's path loss over a terrain profile file\n"
+               "  profile               terrain profile, line of sight and Fresnel zone between two points\n\n"
                "Options:\n"
                "  -h, --help            this help\n"
                "  --version             print the version\n\n"
@@ -47,7 +49,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (cmd == "run") return phusong::cli::cmd_run(argc - 1, argv + 1);
-    std::fprintf(stderr, "phusong: unknown command '%s' (expected run, make-demo-district; see phusong --help)\n",
+    if (cmd == "p2p") return phusong::cli::cmd_p2p(argc - 1, argv + 1);
+    if (cmd == "profile") return phusong::cli::cmd_profile(argc - 1, argv + 1);
+    std::fprintf(stderr, "phusong: unknown command '%s' (expected run, make-demo-district, p2p, profile; see phusong --help)\n",
                  cmd.c_str());
     return 2;
   } catch (const phusong::InputError& e) {
