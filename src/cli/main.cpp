@@ -19,6 +19,7 @@ void usage(FILE* out) {
                "Usage: phusong COMMAND [options]   (phusong COMMAND --help for details)\n\n"
                "Commands:\n"
                "  run SCENARIO.yaml     coverage, village coverage report and output layers\n"
+               "  propose SCENARIO.yaml new sites for villages without signal (docs/planning.md)\n"
                "  make-demo-district    regenerate the embedded synthetic demo district\n"
                "  p2p                   one model's path loss over a terrain profile file\n"
                "  profile               terrain profile, line of sight and Fresnel zone between two points\n\n"
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (cmd == "run") return phusong::cli::cmd_run(argc - 1, argv + 1);
+    if (cmd == "propose") return phusong::cli::cmd_propose(argc - 1, argv + 1);
     if (cmd == "p2p") return phusong::cli::cmd_p2p(argc - 1, argv + 1);
     if (cmd == "profile") return phusong::cli::cmd_profile(argc - 1, argv + 1);
     std::fprintf(stderr, "phusong: unknown command '%s' (expected run, make-demo-district, p2p, profile; see phusong --help)\n",

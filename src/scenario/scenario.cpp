@@ -2,7 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 
@@ -88,7 +90,7 @@ Scenario load_scenario(const std::string& path) {
                      "valid YAML (see docs/scenario.md)");
   }
   if (!root || !root.IsMap()) throw InputError(path, "", "scenario is not a YAML mapping", "keys such as inputs, model, radio");
-  only_keys(c, root, "", {"name", "description", "inputs", "grid", "model", "radio", "output"});
+  only_keys(c, root, "", {"name", "description", "inputs", "grid", "model", "radio", "output", "proposals"});
   Scenario s;
   s.file = path;
   s.name = get_str(c, root, "", "name", fs::path(path).stem().string());
@@ -157,6 +159,74 @@ Scenario load_scenario(const std::string& path) {
     s.out_dir = resolve(c, get_str(c, o, "output", "dir", ""));
   }
   if (s.out_dir.empty()) s.out_dir = (fs::current_path() / "out" / fs::path(path).stem()).string();
+
+  if (const YAML::Node p = root["proposals"]) {
+    const std::string w = "proposals";
+    only_keys(c, p, w, {"max_sites", "objective", "mode", "tower_heights_m", "carrier", "technology", "freq_mhz",
+                        "bandwidth_mhz", "eirp_dbm", "candidates", "allowed_area", "exclusion", "roads",
+                        "max_road_distance_m", "min_separation_m", "candidate_spacing_m", "search_margin_km",
+                        "cost_per_site", "cost_per_m", "solver", "milp_time_limit_s", "backhaul_freq_mhz",
+                        "backhaul_max_km"});
+    ProposalConfig& P = s.proposals;
+    P.present = true;
+    P.max_sites = static_cast<int>(get_num(c, p, w, "max_sites", P.max_sites, 1, 200, " sites"));
+    const std::string obj = get_str(c, p, w, "objective", "villages");
+    if (obj != "villages" && obj != "population")
+      throw InputError(path, "proposals.objective", "unknown value '" + obj + "'", "villages or population");
+    P.weight_population = obj == "population";
+    const std::string mode = get_str(c, p, w, "mode", "max_coverage");
+    if (mode != "max_coverage" && mode != "min_sites")
+      throw InputError(path, "proposals.mode", "unknown value '" + mode + "'", "max_coverage or min_sites");
+    P.min_sites = mode == "min_sites";
+    if (const YAML::Node hs = p["tower_heights_m"]) {
+      if (!hs.IsSequence() || hs.size() == 0 || hs.size() > 8)
+        throw InputError(path, "proposals.tower_heights_m", "must be a list of 1 to 8 heights", "e.g. [30, 45]");
+      P.tower_heights_m.clear();
+      for (const auto& h : hs) {
+        const std::string raw = h.IsScalar() ? h.as<std::string>() : "?";
+        char* end = nullptr;
+        const double v = std::strtod(raw.c_str(), &end);
+        if (end == raw.c_str() || *end != '\0' || !(v >= 3 && v <= 200))
+          throw InputError(path, "proposals.tower_heights_m", "value '" + raw + "' out of range", "3 to 200 m");
+        P.tower_heights_m.push_back(v);
+      }
+    }
+    P.carrier = get_str(c, p, w, "carrier", "");
+    if (P.carrier.empty()) P.carrier = s.carriers.size() == 1 ? s.carriers.front() : "Proposed";
+    if (!s.carriers.empty() && std::find(s.carriers.begin(), s.carriers.end(), P.carrier) == s.carriers.end())
+      throw InputError(path, "proposals.carrier", "'" + P.carrier + "' is not in radio.carriers",
+                       "one of the carriers the scenario evaluates");
+    const std::string tech = get_str(c, p, w, "technology", radio::technology_name(s.technology));
+    const auto t = radio::parse_technology(tech);
+    if (!t || *t != s.technology)
+      throw InputError(path, "proposals.technology", "value '" + tech + "' differs from radio.technology",
+                       radio::technology_name(s.technology) + " (proposed cells join the evaluated network)");
+    P.freq_mhz = get_num(c, p, w, "freq_mhz", 0, 30, 100000, " MHz");
+    P.bandwidth_mhz = get_num(c, p, w, "bandwidth_mhz", P.bandwidth_mhz, 0.1, 400, " MHz");
+    if ((s.technology == radio::Technology::Lte || s.technology == radio::Technology::Nr) &&
+        radio::resource_blocks(s.technology, P.bandwidth_mhz) == 0)
+      throw InputError(path, "proposals.bandwidth_mhz", "value " + fmt_num(P.bandwidth_mhz) + " is not a standard channel",
+                       s.technology == radio::Technology::Lte ? "1.4, 3, 5, 10, 15 or 20 MHz" : "5 to 100 MHz (FR1)");
+    P.eirp_dbm = get_num(c, p, w, "eirp_dbm", P.eirp_dbm, -10, 90, " dBm");
+    P.candidates_path = resolve(c, get_str(c, p, w, "candidates", ""));
+    P.allowed_area_path = resolve(c, get_str(c, p, w, "allowed_area", ""));
+    P.exclusion_path = resolve(c, get_str(c, p, w, "exclusion", ""));
+    P.roads_path = resolve(c, get_str(c, p, w, "roads", ""));
+    P.max_road_distance_m = get_num(c, p, w, "max_road_distance_m", P.max_road_distance_m, 0, 100000, " m");
+    P.min_separation_m = get_num(c, p, w, "min_separation_m", P.min_separation_m, 0, 100000, " m");
+    P.candidate_spacing_m = get_num(c, p, w, "candidate_spacing_m", P.candidate_spacing_m, 0, 20000, " m");
+    P.search_margin_km = get_num(c, p, w, "search_margin_km", P.search_margin_km, 0, 100, " km");
+    P.cost_per_site = get_num(c, p, w, "cost_per_site", P.cost_per_site, 0, 1e12, "");
+    P.cost_per_m = get_num(c, p, w, "cost_per_m", P.cost_per_m, 0, 1e12, "");
+    if (P.min_sites && P.cost_per_site + P.cost_per_m <= 0)
+      throw InputError(path, "proposals.cost_per_site", "costs are all zero in mode min_sites", "a positive cost");
+    P.solver = get_str(c, p, w, "solver", P.solver);
+    if (P.solver != "greedy" && P.solver != "milp" && P.solver != "both")
+      throw InputError(path, "proposals.solver", "unknown value '" + P.solver + "'", "greedy, milp or both");
+    P.milp_time_limit_s = get_num(c, p, w, "milp_time_limit_s", P.milp_time_limit_s, 1, 86400, " s");
+    P.backhaul_freq_mhz = get_num(c, p, w, "backhaul_freq_mhz", P.backhaul_freq_mhz, 100, 100000, " MHz");
+    P.backhaul_max_km = get_num(c, p, w, "backhaul_max_km", P.backhaul_max_km, 0.1, 200, " km");
+  }
   return s;
 }
 

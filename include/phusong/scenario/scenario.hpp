@@ -12,6 +12,31 @@
 
 namespace phusong {
 
+// The `proposals:` block (docs/scenario.md, docs/planning.md): where
+// `phusong propose` may build new sites and how it chooses them.
+struct ProposalConfig {
+  bool present = false;                 // the block was in the file
+  int max_sites = 5;
+  bool weight_population = false;       // objective: villages (false) | population (true)
+  bool min_sites = false;               // mode: max_coverage (false) | min_sites (true)
+  std::vector<double> tower_heights_m = {30, 45};
+  std::string carrier;                  // empty: the only radio.carriers entry, else "Proposed"
+  double freq_mhz = 0;                  // 0: the most common frequency among the scenario's cells
+  double bandwidth_mhz = 10;
+  double eirp_dbm = 58;
+  std::string candidates_path, allowed_area_path, exclusion_path, roads_path;  // optional
+  double max_road_distance_m = 2000;    // with roads
+  double min_separation_m = 0;          // from existing sites
+  double candidate_spacing_m = 0;       // terrain candidates: one per square of this side; 0 = auto
+  double search_margin_km = 2;          // candidates up to this far outside the district
+  double cost_per_site = 1;
+  double cost_per_m = 0;                // per metre of tower
+  std::string solver = "both";          // greedy | milp | both
+  double milp_time_limit_s = 60;
+  double backhaul_freq_mhz = 15000;
+  double backhaul_max_km = 30;
+};
+
 struct Scenario {
   std::string file;  // the YAML file
   std::string name, description;
@@ -30,6 +55,8 @@ struct Scenario {
   std::vector<std::string> carriers;  // empty = all
   // output
   std::string out_dir;
+  // proposals (phusong propose)
+  ProposalConfig proposals;
 };
 
 // Parses and validates; throws InputError.
