@@ -123,10 +123,19 @@ int cmd_p2p(int argc, char** argv) {
   // Everything is checked before the computation.
   const auto model = prop::make_model(model_name, "command line");
   model->check(p, "command line");
-  const prop::Profile prof = read_profile_file(profile_path);
-  if (model_name == "itm" && !is_equally_spaced(prof)) {
-    throw InputError(profile_path, "distance_m", "samples are not equally spaced",
-                     "equally spaced samples for ITM (its PFL form)");
+  prop::Profile prof = read_profile_file(profile_path);
+  if (model_name == "itm") {
+    // ITM takes a step, not distances (its PFL form): equal steps are
+    // required, and distances rounded in a file (to the millimetre) are put
+    // back on the exact grid of the mean step so the path length is kept.
+    if (!is_equally_spaced(prof)) {
+      throw InputError(profile_path, "distance_m", "samples are not equally spaced",
+                       "equally spaced samples for ITM (its PFL form)");
+    }
+    if (!is_equally_spaced(prof, 1e-9, 0.0)) {
+      const double step = prof.length_m() / static_cast<double>(prof.size() - 1);
+      for (std::size_t i = 0; i < prof.size(); ++i) prof.distance_m[i] = static_cast<double>(i) * step;
+    }
   }
 
   const prop::PathLoss r = model->loss(prof, p);

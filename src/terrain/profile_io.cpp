@@ -309,13 +309,14 @@ std::string profile_to_csv(const prop::Profile& p) {
   return out;
 }
 
-bool is_equally_spaced(const prop::Profile& p, double rel_tol) {
+bool is_equally_spaced(const prop::Profile& p, double rel_tol, double abs_tol_m) {
   const std::size_t n = p.distance_m.size();
   if (n < 2) return false;
   const double step = p.distance_m.back() / static_cast<double>(n - 1);
   if (!(step > 0.0)) return false;
+  const double tol = std::max(rel_tol * step, abs_tol_m);
   for (std::size_t i = 1; i < n; ++i) {
-    if (std::abs(p.distance_m[i] - p.distance_m[i - 1] - step) > rel_tol * step) return false;
+    if (std::abs(p.distance_m[i] - p.distance_m[i - 1] - step) > tol) return false;
   }
   return true;
 }

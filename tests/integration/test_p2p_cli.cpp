@@ -261,6 +261,44 @@ TEST_CASE("p2p cli: malformed profile files exit 1 with one error line naming th
   }
 }
 
+TEST_CASE("p2p cli: the clutter_m and zone columns reach P.1812") {
+  const fs::path dir = test::temp_dir("p2p_clutter");
+  // 5 km with a hill in the middle, without and with 15 m of clutter.
+  std::string plain = "distance_m,height_m\n", clutter = "distance_m,height_m,clutter_m\n";
+  for (int i = 0; i <= 50; ++i) {
+    const std::string d = std::to_string(i * 100), h = std::to_string(20 + (i == 25 ? 30 : 0));
+    plain += d + "," + h + "\n";
+    clutter += d + "," + h + ",15\n";
+  }
+  // 60 km at sea level, all inland (zone 4) or all sea (zone 1).
+  std::string land = "distance_m,height_m,zone\n", sea = land;
+  for (int i = 0; i <= 120; ++i) {
+    land += std::to_string(i * 500) + ",0,4\n";
+    sea += std::to_string(i * 500) + ",0,1\n";
+  }
+  write_text(dir / "plain.csv", plain);
+  write_text(dir / "clutter.csv", clutter);
+  write_text(dir / "land.csv", land);
+  write_text(dir / "sea.csv", sea);
+  prop::LinkParams p;
+  p.freq_mhz = 900;
+  p.tx_height_m = 30;
+  p.rx_height_m = 1.5;
+  const double l_plain = p2p_json(dir / "plain.csv", "p1812", p)["loss_db"].get<double>();
+  const double l_clutter = p2p_json(dir / "clutter.csv", "p1812", p)["loss_db"].get<double>();
+  const double l_land = p2p_json(dir / "land.csv", "p1812", p)["loss_db"].get<double>();
+  const double l_sea = p2p_json(dir / "sea.csv", "p1812", p)["loss_db"].get<double>();
+  INFO("plain " << l_plain << " dB, 15 m clutter " << l_clutter << " dB; 60 km land " << l_land << " dB, sea "
+                << l_sea << " dB");
+  // 15 m of clutter around a 1.5 m receiver costs several dB; over sea the
+  // 60 km path sees other propagation (ducting, sea diffraction) than over land.
+  CHECK(l_clutter > l_plain + 3.0);
+  CHECK(std::abs(l_sea - l_land) > 1.0);
+  // Models that know neither ignore them.
+  CHECK(p2p_json(dir / "clutter.csv", "deygout", p)["loss_db"].get<double>() ==
+        p2p_json(dir / "plain.csv", "deygout", p)["loss_db"].get<double>());
+}
+
 namespace {
 
 constexpr int kEpsg = 32648;
@@ -471,6 +509,10 @@ TEST_CASE("profile cli: clearance, Deygout obstacles, 60 % Fresnel test, SVG, an
   // Printed to 0.01 dB; the CSV rounds terrain to 1 mm.
   CHECK(std::abs(j["loss_db"].get<double>() - printed) <= 0.006);
   CHECK(j["mode"] == "diffraction");
+  // ITM accepts it too: distances printed to the millimetre count as equally spaced.
+  const auto ji = p2p_json(dir / "west.csv", "itm", p);
+  CHECK(ji["distance_m"].get<double>() == doctest::Approx(1790.0).epsilon(1e-5));
+  CHECK(std::isfinite(ji["loss_db"].get<double>()));
 
   const CliResult east = run_phusong("profile --dem " + (dir / "dem.tif").string() + " --from " + fmt8(slon) + "," +
                                      fmt8(slat) + " --to " + fmt8(elon) + "," + fmt8(elat) + common + " --out-csv " +

@@ -33,8 +33,9 @@ prop::Profile parse_profile_text(const std::string& text, const std::string& sou
 // when present), numbers written so that they read back exactly.
 std::string profile_to_csv(const prop::Profile& p);
 
-// True when the samples are equally spaced within rel_tol of the mean step
-// (ITM's PFL form requires it).
-bool is_equally_spaced(const prop::Profile& p, double rel_tol = 1e-6);
+// True when every step differs from the mean step (length / intervals) by at
+// most max(rel_tol · mean step, abs_tol_m) — ITM's PFL form requires equal
+// steps; the absolute tolerance admits distances printed to the millimetre.
+bool is_equally_spaced(const prop::Profile& p, double rel_tol = 1e-6, double abs_tol_m = 0.002);
 
 }  // namespace phusong
