@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
     }
     if (cmd == "run") return phusong::cli::cmd_run(argc - 1, argv + 1);
     if (cmd == "propose") return phusong::cli::cmd_propose(argc - 1, argv + 1);
+    if (cmd == "make-demo-district") return phusong::cli::cmd_make_demo_district(argc - 1, argv + 1);
     if (cmd == "p2p") return phusong::cli::cmd_p2p(argc - 1, argv + 1);
     if (cmd == "profile") return phusong::cli::cmd_profile(argc - 1, argv + 1);
     std::fprintf(stderr, "phusong: unknown command '%s' (expected run, make-demo-district, p2p, profile; see phusong --help)\n",

@@ -12,6 +12,7 @@
 
 #include "phusong/core/error.hpp"
 #include "phusong/core/progress.hpp"
+#include "phusong/engine/radial.hpp"
 #include "phusong/terrain/profile.hpp"
 
 namespace phusong {
@@ -74,7 +75,8 @@ Raster<float> path_loss_exact(const Raster<float>& dem, double tx_x, double tx_y
 }
 
 Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& cells, const prop::Model& model,
-                           const prop::LinkParams& link, const EngineConfig& cfg, Progress* progress) {
+                           const prop::LinkParams& link, const EngineConfig& cfg, Progress* progress,
+                           const CellGroups* groups, std::vector<Composite>* per_group) {
   const Grid& g = dem.grid();
   // ---- checks before any parallel work ----
   if (!(cfg.radius_m > 0.0)) throw InputError("engine", "radius_km", "must be positive", "> 0 km");
@@ -93,17 +95,38 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
   }
   if (cells.size() > 32000) throw InputError("sites", "cells", "too many cells", "at most 32000");
 
+  if (groups && (groups->group_of_cell.size() != cells.size() || !per_group)) {
+    throw Error("compute_coverage: cell groups do not match the cells");
+  }
   auto ctl = limit_threads(cfg.threads);
-  Composite out{Raster<float>(g, kNoDataF), Raster<std::int16_t>(g, -1), Raster<std::uint8_t>(g, 0)};
+  auto blank = [&] { return Composite{Raster<float>(g, kNoDataF), Raster<std::int16_t>(g, -1), Raster<std::uint8_t>(g, 0)}; };
+  Composite out = blank();
+  if (groups) {
+    per_group->clear();
+    for (int i = 0; i < groups->count; ++i) per_group->push_back(blank());
+  }
+  // Keeps the best server and the count of one composite at one grid cell.
+  auto update = [&](Composite& comp, int r, int c, size_t idx, double rx) {
+    const float rxf = static_cast<float>(rx);
+    float& best = comp.best_dbm.at(r, c);
+    if (std::isnan(best) || rxf > best) {
+      best = rxf;
+      comp.best_cell.at(r, c) = static_cast<std::int16_t>(idx);
+    }
+    if (rx >= cfg.threshold_dbm) {
+      auto& n = comp.count.at(r, c);
+      if (n < 255) ++n;
+    }
+  };
 
   // Cells sharing position, antenna height and frequency share one path-loss computation.
-  std::map<std::tuple<double, double, double, double>, std::vector<size_t>> groups;
+  std::map<std::tuple<double, double, double, double>, std::vector<size_t>> positions;
   for (size_t i = 0; i < cells.size(); ++i) {
-    groups[{cells[i].x, cells[i].y, cells[i].height_m, cells[i].freq_mhz}].push_back(i);
+    positions[{cells[i].x, cells[i].y, cells[i].height_m, cells[i].freq_mhz}].push_back(i);
   }
   // Process groups in the order of their first cell, for stable tie-breaking.
   std::vector<std::vector<size_t>> order;
-  for (auto& [k, v] : groups) order.push_back(v);
+  for (auto& [k, v] : positions) order.push_back(v);
   std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.front() < b.front(); });
 
   for (const auto& members : order) {
@@ -111,7 +134,9 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
     prop::LinkParams p = link;
     p.freq_mhz = head.freq_mhz;
     p.tx_height_m = head.height_m;
-    const Raster<float> loss = path_loss_exact(dem, head.x, head.y, model, p, cfg.radius_m, 0);
+    const Raster<float> loss = cfg.kind == EngineKind::Fast
+                                   ? path_loss_radial(dem, head.x, head.y, model, p, cfg.radius_m, 0)
+                                   : path_loss_exact(dem, head.x, head.y, model, p, cfg.radius_m, 0);
     const Window w = window_of(g, head.x, head.y, cfg.radius_m);
     const double tip = head.ground_m + head.height_m;
     tbb::parallel_for(tbb::blocked_range<int>(w.r0, w.r1 + 1), [&](const tbb::blocked_range<int>& rr) {
@@ -128,16 +153,8 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
           for (size_t idx : members) {
             const radio::Cell& cell = cells[idx];
             const double rx = radio::reference_eirp_dbm(cell) + radio::relative_gain_db(cell, bearing, depression) - l;
-            const float rxf = static_cast<float>(rx);
-            float& best = out.best_dbm.at(r, c);
-            if (std::isnan(best) || rxf > best) {
-              best = rxf;
-              out.best_cell.at(r, c) = static_cast<std::int16_t>(idx);
-            }
-            if (rx >= cfg.threshold_dbm) {
-              auto& n = out.count.at(r, c);
-              if (n < 255) ++n;
-            }
+            update(out, r, c, idx, rx);
+            if (groups && groups->group_of_cell[idx] >= 0) update((*per_group)[groups->group_of_cell[idx]], r, c, idx, rx);
           }
         }
       }

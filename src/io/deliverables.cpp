@@ -74,7 +74,7 @@ void write_coverage_gpkg(const std::string& path, const RunResult& run) {
   if (!ds) throw Error("cannot create " + path + ": " + gdal_last_error());
   OsrHandle srs(OSRNewSpatialReference(run.inputs.dem.elevation_m.grid().crs_wkt.c_str()));
   OGRSpatialReferenceH s = static_cast<OGRSpatialReferenceH>(srs.get());
-  const double thr = run.scenario.threshold_dbm;
+  const double thr = run.scenario.effective_threshold_dbm();
   GDALDatasetStartTransaction(ds.get(), FALSE);
 
   // villages
@@ -84,6 +84,11 @@ void write_coverage_gpkg(const std::string& path, const RunResult& run) {
                       {"covered", OFTInteger}, {"servers", OFTInteger}, {"serving_site", OFTString},
                       {"serving_cell", OFTString}, {"carrier", OFTString}, {"lon", OFTReal}, {"lat", OFTReal}})
     add_field(lv, n, t);
+  // Per carrier (scenario technology) and per other technology: covered 0/1.
+  const int first_extra = OGR_FD_GetFieldCount(OGR_L_GetLayerDefn(lv));
+  for (const auto& gr : run.by_carrier) add_field(lv, ("covered_" + gr.key).c_str(), OFTInteger);
+  add_field(lv, "carriers_count", OFTInteger);
+  for (const auto& gr : run.by_technology) add_field(lv, ("covered_" + gr.key).c_str(), OFTInteger);
   for (size_t i = 0; i < run.inputs.villages.size(); ++i) {
     const auto& v = run.inputs.villages[i];
     const auto& r = run.report.villages[i];
@@ -106,6 +111,14 @@ void write_coverage_gpkg(const std::string& path, const RunResult& run) {
     }
     OGR_F_SetFieldDouble(fh, 11, v.lon);
     OGR_F_SetFieldDouble(fh, 12, v.lat);
+    int k = first_extra, carriers_count = 0;
+    for (const auto& gr : run.by_carrier) {
+      const bool cov = gr.report.villages[i].covered;
+      carriers_count += cov ? 1 : 0;
+      OGR_F_SetFieldInteger(fh, k++, cov ? 1 : 0);
+    }
+    OGR_F_SetFieldInteger(fh, k++, carriers_count);
+    for (const auto& gr : run.by_technology) OGR_F_SetFieldInteger(fh, k++, gr.report.villages[i].covered ? 1 : 0);
     OgrGeometry g(OGR_G_CreateGeometry(wkbPoint));
     OGR_G_SetPoint_2D(static_cast<OGRGeometryH>(g.get()), 0, v.x, v.y);
     OGR_F_SetGeometry(fh, static_cast<OGRGeometryH>(g.get()));
@@ -199,7 +212,11 @@ void write_coverage_gpkg(const std::string& path, const RunResult& run) {
 
 void write_villages_csv(const std::string& path, const RunResult& run) {
   std::ostringstream o;
-  o << "village_id,name,commune,population,lon,lat,rsrp_dbm,margin_db,covered,servers,serving_site,serving_cell,carrier\n";
+  o << "village_id,name,commune,population,lon,lat,rsrp_dbm,margin_db,covered,servers,serving_site,serving_cell,carrier";
+  for (const auto& gr : run.by_carrier) o << ",covered_" << gr.key;
+  o << ",carriers_count";
+  for (const auto& gr : run.by_technology) o << ",covered_" << gr.key;
+  o << '\n';
   for (size_t i = 0; i < run.inputs.villages.size(); ++i) {
     const auto& v = run.inputs.villages[i];
     const auto& r = run.report.villages[i];
@@ -207,7 +224,15 @@ void write_villages_csv(const std::string& path, const RunResult& run) {
     o << csv_quote(v.id) << ',' << csv_quote(v.name) << ',' << csv_quote(v.commune) << ',' << v.population << ','
       << fixed(v.lon, 6) << ',' << fixed(v.lat, 6) << ',' << fixed(r.rsrp_dbm, 2) << ',' << fixed(r.margin_db, 2)
       << ',' << (r.covered ? 1 : 0) << ',' << r.servers << ',' << (c ? csv_quote(c->site_id) : "") << ','
-      << (c ? csv_quote(c->cell_id) : "") << ',' << (c ? csv_quote(c->carrier) : "") << '\n';
+      << (c ? csv_quote(c->cell_id) : "") << ',' << (c ? csv_quote(c->carrier) : "");
+    int n = 0;
+    for (const auto& gr : run.by_carrier) {
+      n += gr.report.villages[i].covered ? 1 : 0;
+      o << ',' << (gr.report.villages[i].covered ? 1 : 0);
+    }
+    o << ',' << n;
+    for (const auto& gr : run.by_technology) o << ',' << (gr.report.villages[i].covered ? 1 : 0);
+    o << '\n';
   }
   write_text_file_atomic(path, o.str());
 }
@@ -260,6 +285,11 @@ nlohmann::ordered_json summary_json(const RunResult& run) {
   j["radio"] = {{"technology", radio::technology_name(s.technology)},
                 {"quantity", radio::technology_quantity(s.technology)},
                 {"threshold_dbm", s.threshold_dbm},
+                {"location_probability_pct", s.location_pct},
+                {"shadowing_sigma_db", s.shadowing_sigma_db},
+                {"indoor_margin_db", s.indoor_margin_db},
+                {"margin_db", std::round(s.margin_db() * 100) / 100},
+                {"effective_threshold_dbm", std::round(s.effective_threshold_dbm() * 100) / 100},
                 {"rx_height_m", L.rx_height_m},
                 {"radius_km", s.radius_km},
                 {"cells", run.inputs.cells.size()},
@@ -269,12 +299,27 @@ nlohmann::ordered_json summary_json(const RunResult& run) {
   nlohmann::ordered_json cs = nlohmann::ordered_json::array();
   for (const auto& c : run.report.communes) cs.push_back(stats_json(c, run));
   j["communes"] = cs;
+  nlohmann::ordered_json bc = nlohmann::ordered_json::array();
+  for (const auto& gr : run.by_carrier) {
+    auto x = stats_json(gr.report.district, run);
+    x["name"] = gr.name;
+    bc.push_back(x);
+  }
+  j["by_carrier"] = bc;
+  nlohmann::ordered_json bt = nlohmann::ordered_json::array();
+  for (const auto& gr : run.by_technology) {
+    auto x = stats_json(gr.report.district, run);
+    x["name"] = gr.name;
+    x["threshold_dbm"] = std::round(gr.threshold_dbm * 100) / 100;
+    bt.push_back(x);
+  }
+  j["by_other_technology"] = bt;
   // Area covered within the grid, km².
   long long covered = 0, known = 0;
   for (float v : run.composite.best_dbm.data()) {
     if (std::isnan(v)) continue;
     ++known;
-    if (v >= s.threshold_dbm) ++covered;
+    if (v >= s.effective_threshold_dbm()) ++covered;
   }
   j["area"] = {{"cells_with_signal", known},
                {"cells_covered", covered},
@@ -292,7 +337,14 @@ std::string report_markdown(const RunResult& run) {
   o << "# Coverage report — " << s.name << "\n\n";
   if (!s.description.empty()) o << s.description << "\n\n";
   o << "phusong " << kVersion << " · model `" << s.model << "` · " << radio::technology_name(s.technology) << " "
-    << radio::technology_quantity(s.technology) << " ≥ " << fixed(s.threshold_dbm, 1) << " dBm · receiver "
+    << radio::technology_quantity(s.technology) << " ≥ " << fixed(s.threshold_dbm, 1) << " dBm";
+  if (s.margin_db() != 0.0) {
+    o << " + " << fixed(s.margin_db(), 1) << " dB margin (" << fixed(s.location_pct, 0) << " % of locations, σ "
+      << fixed(s.shadowing_sigma_db, 1) << " dB";
+    if (s.indoor_margin_db > 0) o << ", indoor " << fixed(s.indoor_margin_db, 1) << " dB";
+    o << ")";
+  }
+  o << " · receiver "
     << fixed(s.link.rx_height_m, 1) << " m · radius " << fixed(s.radius_km, 1) << " km · grid "
     << fixed(run.inputs.dem.elevation_m.grid().dx, 1) << " m in " << run.inputs.working_crs << "\n\n";
   o << "## District\n\n";
@@ -309,6 +361,30 @@ std::string report_markdown(const RunResult& run) {
   for (const auto& c : run.report.communes) {
     o << "| " << c.name << " | " << c.villages_covered << " / " << c.villages_total << " | " << fixed(c.pct_villages(), 1)
       << " | " << c.population_covered << " / " << c.population_total << " | " << fixed(c.pct_population(), 1) << " |\n";
+  }
+  if (!run.by_carrier.empty()) {
+    o << "\n## By carrier (" << radio::technology_name(s.technology) << ")\n\n"
+      << "| Carrier | Villages covered | % | Population covered | % |\n|---|---:|---:|---:|---:|\n";
+    for (const auto& gr : run.by_carrier) {
+      const auto& c = gr.report.district;
+      o << "| " << gr.name << " | " << c.villages_covered << " / " << c.villages_total << " | "
+        << fixed(c.pct_villages(), 1) << " | " << c.population_covered << " / " << c.population_total << " | "
+        << fixed(c.pct_population(), 1) << " |\n";
+    }
+    o << "| any carrier | " << d.villages_covered << " / " << d.villages_total << " | " << fixed(d.pct_villages(), 1)
+      << " | " << d.population_covered << " / " << d.population_total << " | " << fixed(d.pct_population(), 1)
+      << " |\n";
+  }
+  if (!run.by_technology.empty()) {
+    o << "\n## Other technologies (any carrier)\n\n"
+      << "| Technology | Threshold (dBm) | Villages covered | % | Population covered | % |\n"
+         "|---|---:|---:|---:|---:|---:|\n";
+    for (const auto& gr : run.by_technology) {
+      const auto& c = gr.report.district;
+      o << "| " << gr.name << " | " << fixed(gr.threshold_dbm, 1) << " | " << c.villages_covered << " / "
+        << c.villages_total << " | " << fixed(c.pct_villages(), 1) << " | " << c.population_covered << " / "
+        << c.population_total << " | " << fixed(c.pct_population(), 1) << " |\n";
+    }
   }
   o << "\n## Villages without coverage\n\n";
   if (d.uncovered.empty()) {

@@ -156,8 +156,12 @@ Inputs load_inputs(const Scenario& s) {
   auto all_cells = parse_cells(s.sites_path, in.working_crs);
   for (auto& c : all_cells) {
     const bool carrier_ok = s.carriers.empty() || std::find(s.carriers.begin(), s.carriers.end(), c.carrier) != s.carriers.end();
-    if (c.technology == s.technology && carrier_ok) in.cells.push_back(std::move(c));
-    else ++in.cells_other;
+    if (c.technology == s.technology && carrier_ok) {
+      in.cells.push_back(std::move(c));
+    } else {
+      ++in.cells_other;
+      if (carrier_ok) in.other_cells.push_back(std::move(c));
+    }
   }
   if (in.cells.empty()) {
     throw InputError(s.sites_path, "technology", "no cell of technology '" + radio::technology_name(s.technology) + "'" +
@@ -184,18 +188,22 @@ Inputs load_inputs(const Scenario& s) {
   // Cells farther than the radius from the area cannot serve it: left out
   // (counted); the others extend the area up to the radius.
   const Extent core = e;
-  std::vector<radio::Cell> near;
-  for (auto& c : in.cells) {
-    const double dx = std::max({core.x_min - c.x, 0.0, c.x - core.x_max});
-    const double dy = std::max({core.y_min - c.y, 0.0, c.y - core.y_max});
-    if (std::hypot(dx, dy) > rad) {
-      ++in.cells_out_of_area;
-      continue;
+  auto keep_near = [&](std::vector<radio::Cell>& cells, bool count) {
+    std::vector<radio::Cell> near;
+    for (auto& c : cells) {
+      const double dx = std::max({core.x_min - c.x, 0.0, c.x - core.x_max});
+      const double dy = std::max({core.y_min - c.y, 0.0, c.y - core.y_max});
+      if (std::hypot(dx, dy) > rad) {
+        if (count) ++in.cells_out_of_area;
+        continue;
+      }
+      grow(c.x, c.y, 0);
+      near.push_back(std::move(c));
     }
-    grow(c.x, c.y, 0);
-    near.push_back(std::move(c));
-  }
-  in.cells = std::move(near);
+    cells = std::move(near);
+  };
+  keep_near(in.cells, true);
+  keep_near(in.other_cells, false);
   e.x_min = std::max(e.x_min, core.x_min - rad);
   e.y_min = std::max(e.y_min, core.y_min - rad);
   e.x_max = std::min(e.x_max, core.x_max + rad);

@@ -1,5 +1,7 @@
 #include "phusong/scenario/run.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -10,9 +12,13 @@
 #include "phusong/core/progress.hpp"
 #include "phusong/io/atomic_file.hpp"
 #include "phusong/io/deliverables.hpp"
+#include "phusong/io/kmz.hpp"
+#include "phusong/io/qgis_project.hpp"
+#include "phusong/io/report_html.hpp"
 #include "phusong/io/raster_output.hpp"
 #include "phusong/io/styles.hpp"
 #include "phusong/propagation/model.hpp"
+#include "phusong/radio/variability.hpp"
 
 namespace phusong {
 
@@ -46,6 +52,16 @@ std::string village_summary_line(const analysis::CoverageReport& r) {
          pct(d.pct_villages()) + " %) \u00b7 population " + pct(d.pct_population()) + " %";
 }
 
+std::string identifier_of(const std::string& name) {
+  std::string out;
+  for (unsigned char ch : name) {
+    if (std::isalnum(ch) && ch < 128) out.push_back(static_cast<char>(std::tolower(ch)));
+    else if (!out.empty() && out.back() != '_') out.push_back('_');
+  }
+  while (!out.empty() && out.back() == '_') out.pop_back();
+  return out.empty() ? "x" : out;
+}
+
 RunResult run_scenario(const Scenario& s_in, const RunOptions& opt) {
   RunResult run;
   run.scenario = s_in;
@@ -68,7 +84,12 @@ RunResult run_scenario(const Scenario& s_in, const RunOptions& opt) {
   }
   EngineConfig cfg;
   cfg.radius_m = s.radius_km * 1000.0;
-  cfg.threshold_dbm = s.threshold_dbm;
+  cfg.threshold_dbm = s.effective_threshold_dbm();
+  if (s.margin_db() != 0.0) {
+    log_info(opt.quiet, "phusong: threshold " + pct(s.threshold_dbm) + " dBm + margin " + pct(s.margin_db()) +
+                            " dB (location " + pct(s.location_pct) + " %, shadowing sigma " +
+                            pct(s.shadowing_sigma_db) + " dB, indoor " + pct(s.indoor_margin_db) + " dB)");
+  }
   cfg.threads = opt.threads;
 
   Staging st;
@@ -85,10 +106,43 @@ RunResult run_scenario(const Scenario& s_in, const RunOptions& opt) {
 
   const auto t0 = std::chrono::steady_clock::now();
   {
-    Progress prog("propagation", run.inputs.cells.size(), Progress::auto_mode(opt.quiet));
-    run.composite = compute_coverage(run.inputs.dem.elevation_m, run.inputs.cells, *model, s.link, cfg, &prog);
+    Progress prog("propagation", run.inputs.cells.size() + run.inputs.other_cells.size(),
+                  Progress::auto_mode(opt.quiet));
+    // Per carrier, in the same pass.
+    CellGroups groups;
+    std::vector<std::string> carriers;
+    for (const auto& c : run.inputs.cells) carriers.push_back(c.carrier);
+    std::sort(carriers.begin(), carriers.end());
+    carriers.erase(std::unique(carriers.begin(), carriers.end()), carriers.end());
+    groups.count = static_cast<int>(carriers.size());
+    for (const auto& c : run.inputs.cells) {
+      groups.group_of_cell.push_back(
+          static_cast<int>(std::lower_bound(carriers.begin(), carriers.end(), c.carrier) - carriers.begin()));
+    }
+    std::vector<Composite> per_carrier;
+    run.composite = compute_coverage(run.inputs.dem.elevation_m, run.inputs.cells, *model, s.link, cfg, &prog,
+                                     &groups, &per_carrier);
+    for (size_t k = 0; k < carriers.size(); ++k) {
+      GroupResult gr{carriers[k], identifier_of(carriers[k]), cfg.threshold_dbm, std::move(per_carrier[k]), {}};
+      gr.report = analysis::analyse(gr.composite, run.inputs.villages, run.inputs.communes, gr.threshold_dbm);
+      run.by_carrier.push_back(std::move(gr));
+    }
+    // Other technologies of the same carriers, each at its own default threshold.
+    for (radio::Technology t : {radio::Technology::Gsm, radio::Technology::Umts, radio::Technology::Lte,
+                                radio::Technology::Nr}) {
+      std::vector<radio::Cell> cells;
+      for (const auto& c : run.inputs.other_cells)
+        if (c.technology == t) cells.push_back(c);
+      if (cells.empty()) continue;
+      EngineConfig tcfg = cfg;
+      tcfg.threshold_dbm = radio::default_threshold_dbm(t) + s.margin_db();
+      GroupResult gr{radio::technology_name(t), radio::technology_name(t), tcfg.threshold_dbm,
+                     compute_coverage(run.inputs.dem.elevation_m, cells, *model, s.link, tcfg, &prog), {}};
+      gr.report = analysis::analyse(gr.composite, run.inputs.villages, run.inputs.communes, gr.threshold_dbm);
+      run.by_technology.push_back(std::move(gr));
+    }
   }
-  run.report = analysis::analyse(run.composite, run.inputs.villages, run.inputs.communes, s.threshold_dbm);
+  run.report = analysis::analyse(run.composite, run.inputs.villages, run.inputs.communes, cfg.threshold_dbm);
   run.compute_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   // ---- outputs, staged then moved into place ----
@@ -96,9 +150,13 @@ RunResult run_scenario(const Scenario& s_in, const RunOptions& opt) {
   auto at = [&](const std::string& f) { return (st.dir / f).string(); };
   io::BandInfo rsrp{"best-server " + q, "dBm", {{"PHUSONG_MODEL", s.model},
                                                {"PHUSONG_THRESHOLD_DBM", pct(s.threshold_dbm)},
+                                               {"PHUSONG_EFFECTIVE_THRESHOLD_DBM", pct(cfg.threshold_dbm)},
+                                               {"PHUSONG_LOCATION_PCT", pct(s.location_pct)},
+                                               {"PHUSONG_SHADOWING_SIGMA_DB", pct(s.shadowing_sigma_db)},
+                                               {"PHUSONG_INDOOR_MARGIN_DB", pct(s.indoor_margin_db)},
                                                {"PHUSONG_TECHNOLOGY", radio::technology_name(s.technology)}}};
   io::write_cog(at("rsrp_dbm.tif"), run.composite.best_dbm, rsrp);
-  io::write_text_file_atomic(at("rsrp_dbm.qml"), io::qml_rsrp_raster(s.threshold_dbm));
+  io::write_text_file_atomic(at("rsrp_dbm.qml"), io::qml_rsrp_raster(cfg.threshold_dbm));
   io::BandInfo best{"best-server cell index (sites layer 'index')", "", {}, true};
   io::write_cog(at("best_server.tif"), run.composite.best_cell, -1, best);
   std::vector<std::pair<int, std::string>> labels;
@@ -107,19 +165,33 @@ RunResult run_scenario(const Scenario& s_in, const RunOptions& opt) {
     labels.emplace_back(static_cast<int>(i), c.carrier + " " + c.cell_id);
   }
   io::write_text_file_atomic(at("best_server.qml"), io::qml_paletted_raster(labels));
-  io::BandInfo cnt{"cells at or above " + pct(s.threshold_dbm) + " dBm", "count", {}, true};
+  io::BandInfo cnt{"cells at or above " + pct(cfg.threshold_dbm) + " dBm", "count", {}, true};
   io::write_cog(at("server_count.tif"), run.composite.count, cnt);
   int maxc = 0;
   for (auto v : run.composite.count.data()) maxc = std::max<int>(maxc, v);
   std::vector<std::pair<int, std::string>> cl;
   for (int i = 1; i <= std::max(maxc, 1); ++i) cl.emplace_back(i, std::to_string(i) + (i == 1 ? " server" : " servers"));
   io::write_text_file_atomic(at("server_count.qml"), io::qml_paletted_raster(cl));
+  std::vector<std::string> carrier_files;
+  for (const auto& gr : run.by_carrier) {
+    const std::string f = "rsrp_dbm_" + gr.key;
+    io::BandInfo bi{"best-server " + q + " of " + gr.name, "dBm", {{"PHUSONG_CARRIER", gr.name}}};
+    io::write_cog(at(f + ".tif"), gr.composite.best_dbm, bi);
+    io::write_text_file_atomic(at(f + ".qml"), io::qml_rsrp_raster(gr.threshold_dbm));
+    carrier_files.push_back(f + ".tif");
+    carrier_files.push_back(f + ".qml");
+  }
   run.files = {"rsrp_dbm.tif", "rsrp_dbm.qml", "best_server.tif", "best_server.qml", "server_count.tif",
-               "server_count.qml", "coverage.gpkg", "villages.csv", "summary.json", "report.md"};
+               "server_count.qml", "coverage.gpkg", "villages.csv", "summary.json", "report.md",
+               "project.qgs", "coverage.kmz", "report.html"};
+  run.files.insert(run.files.begin() + 6, carrier_files.begin(), carrier_files.end());
   io::write_coverage_gpkg(at("coverage.gpkg"), run);
   io::write_villages_csv(at("villages.csv"), run);
   io::write_text_file_atomic(at("summary.json"), io::summary_json(run).dump(2) + "\n");
   io::write_text_file_atomic(at("report.md"), io::report_markdown(run));
+  io::write_qgis_project(st.dir.string(), run);  // reads the styles written above
+  io::write_coverage_kmz(st.dir.string(), run);
+  io::write_report_html(st.dir.string(), run);
 
   for (const auto& f : run.files) {
     std::error_code ec;

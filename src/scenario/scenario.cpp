@@ -9,6 +9,7 @@
 #include <set>
 
 #include "phusong/core/error.hpp"
+#include "phusong/radio/variability.hpp"
 
 namespace phusong {
 
@@ -78,6 +79,10 @@ std::string resolve(const Ctx& c, const std::string& p) {
 
 }  // namespace
 
+double Scenario::margin_db() const {
+  return radio::location_margin_db(shadowing_sigma_db, location_pct) + indoor_margin_db;
+}
+
 Scenario load_scenario(const std::string& path) {
   if (!fs::exists(path)) throw InputError(path, "scenario", "file not found", "an existing YAML scenario file");
   Ctx c{path, fs::absolute(path).parent_path()};
@@ -137,7 +142,8 @@ Scenario load_scenario(const std::string& path) {
   }
 
   if (const YAML::Node r = root["radio"]) {
-    only_keys(c, r, "radio", {"technology", "rx_height_m", "threshold_dbm", "radius_km", "carriers"});
+    only_keys(c, r, "radio", {"technology", "rx_height_m", "threshold_dbm", "radius_km", "carriers",
+                              "location_probability_pct", "shadowing_sigma_db", "indoor_margin_db"});
     const std::string tech = get_str(c, r, "radio", "technology", "lte");
     auto t = radio::parse_technology(tech);
     if (!t) throw InputError(path, "radio.technology", "unknown value '" + tech + "'", "gsm, umts, lte or nr");
@@ -146,6 +152,11 @@ Scenario load_scenario(const std::string& path) {
     s.threshold_dbm = get_num(c, r, "radio", "threshold_dbm", radio::default_threshold_dbm(s.technology), -150, -30,
                               " dBm");
     s.radius_km = get_num(c, r, "radio", "radius_km", s.radius_km, 0.1, 200, " km");
+    s.location_pct = get_num(c, r, "radio", "location_probability_pct", 50.0, 1, 99.9, " %");
+    s.shadowing_sigma_db = get_num(c, r, "radio", "shadowing_sigma_db",
+                                   radio::default_shadowing_sigma_db(static_cast<int>(s.link.environment)), 0, 20,
+                                   " dB");
+    s.indoor_margin_db = get_num(c, r, "radio", "indoor_margin_db", 0.0, 0, 40, " dB");
     if (const YAML::Node cs = r["carriers"]) {
       if (!cs.IsSequence()) throw InputError(path, "radio.carriers", "must be a list", "e.g. [Viettel, VNPT]");
       for (const auto& x : cs) s.carriers.push_back(x.as<std::string>());

@@ -15,7 +15,9 @@ namespace phusong {
 
 class Progress;
 
-enum class EngineKind { Exact };
+// Exact: path_loss_exact (reference, O(R^3)); Fast: path_loss_radial
+// (engine/radial.hpp, O(R^2)).
+enum class EngineKind { Exact, Fast };
 
 struct EngineConfig {
   double radius_m = 10000.0;
@@ -40,7 +42,16 @@ Raster<float> path_loss_exact(const Raster<float>& dem, double tx_x, double tx_y
 // Computes the composite over all cells.  Checks first (throws InputError):
 // every cell inside the DEM and the model's parameters.  `link` carries the
 // receiver height and model parameters; frequency and tx height come per cell.
+//
+// Optional groups (e.g. carriers): group_of_cell[i] in [0, per_group->size())
+// or -1; each group gets its own composite over its cells only, computed in
+// the same pass (one path-loss computation per antenna position).
+struct CellGroups {
+  std::vector<int> group_of_cell;
+  int count = 0;
+};
 Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& cells, const prop::Model& model,
-                           const prop::LinkParams& link, const EngineConfig& cfg, Progress* progress = nullptr);
+                           const prop::LinkParams& link, const EngineConfig& cfg, Progress* progress = nullptr,
+                           const CellGroups* groups = nullptr, std::vector<Composite>* per_group = nullptr);
 
 }  // namespace phusong

@@ -14,6 +14,7 @@ struct Inputs {
   std::string working_crs;  // "EPSG:n" or as given
   Dem dem;
   std::vector<radio::Cell> cells;          // the cells this scenario evaluates
+  std::vector<radio::Cell> other_cells;    // selected carriers' cells of other technologies
   int cells_other = 0;                     // cells in the file of other technologies / carriers
   int cells_out_of_area = 0;               // cells farther than the radius from every village/commune
   std::vector<analysis::Village> villages;

@@ -16,11 +16,22 @@ struct RunOptions {
   bool quiet = false;
 };
 
+// Coverage of a subset of cells: one carrier, or one other technology.
+struct GroupResult {
+  std::string name;             // carrier name, or technology name
+  std::string key;              // lowercase identifier for file and field names
+  double threshold_dbm = 0;     // effective threshold (with margins)
+  Composite composite;
+  analysis::CoverageReport report;
+};
+
 struct RunResult {
   Scenario scenario;
   Inputs inputs;
   Composite composite;
   analysis::CoverageReport report;
+  std::vector<GroupResult> by_carrier;     // scenario technology, per carrier (sorted by name)
+  std::vector<GroupResult> by_technology;  // other technologies in the sites file, any carrier
   std::string out_dir;
   std::vector<std::string> files;  // written, relative to out_dir
   double compute_seconds = 0;
@@ -31,5 +42,8 @@ RunResult run_scenario(const Scenario& s, const RunOptions& opt);
 // The closing console line, e.g.
 // "Villages covered: 87 / 97 (89.7 %) · population 91.2 %".
 std::string village_summary_line(const analysis::CoverageReport& r);
+
+// Lowercase ASCII identifier for a name ("MobiFone" -> "mobifone").
+std::string identifier_of(const std::string& name);
 
 }  // namespace phusong

@@ -53,6 +53,13 @@ struct Scenario {
   double threshold_dbm = -110.0;
   double radius_km = 10.0;
   std::vector<std::string> carriers;  // empty = all
+  // Location variability and indoor service: a village is covered when the
+  // median prediction exceeds threshold + σ·z(location_pct) + indoor margin.
+  double location_pct = 50.0;
+  double shadowing_sigma_db = 6.0;
+  double indoor_margin_db = 0.0;
+  double margin_db() const;              // σ·z(p) + indoor margin
+  double effective_threshold_dbm() const { return threshold_dbm + margin_db(); }
   // output
   std::string out_dir;
   // proposals (phusong propose)
