@@ -214,18 +214,13 @@ double terrain_delta_h(const double* z, int np, double xi, double x1, double x2)
 // the antennas' "foreground" (min(15 hg, 0.1 dL) from each end), effective
 // heights above the fitted terrain line, and for line-of-sight paths horizon
 // distances and angles estimated from delta_h as in the area mode (eq. 3.3).
-void p2p_geometry(const double* z, int np, double xi, State& s) {
-  horizons(z, np, xi, s);
-  double xl[2];
-  for (int j = 0; j < 2; ++j) xl[j] = std::min(15.0 * s.hg[j], 0.1 * s.dl[j]);
-  xl[1] = s.dist - xl[1];
-  s.dh = terrain_delta_h(z, np, xi, xl[0], xl[1]);
+// Effective heights above the fitted terrain lines (za at the transmitter, zb
+// at the receiver) and, on line-of-sight paths, horizon distances and angles
+// estimated from delta_h as in the area mode (eq. 3.3) [Alg §3].
+void effective_heights(double z0, double zn, double za, double zb, State& s) {
+  s.he[0] = s.hg[0] + dim(z0, za);
+  s.he[1] = s.hg[1] + dim(zn, zb);
   if (s.dl[0] + s.dl[1] > 1.5 * s.dist) {
-    // line of sight: one line fitted over the whole section
-    double za = 0.0, zb = 0.0;
-    fit_line(z, np, xi, xl[0], xl[1], za, zb);
-    s.he[0] = s.hg[0] + dim(z[0], za);
-    s.he[1] = s.hg[1] + dim(z[np], zb);
     for (int j = 0; j < 2; ++j)
       s.dl[j] = std::sqrt(2.0 * s.he[j] / s.gme) * std::exp(-0.07 * std::sqrt(s.dh / std::max(s.he[j], 5.0)));
     double q = s.dl[0] + s.dl[1];
@@ -241,14 +236,28 @@ void p2p_geometry(const double* z, int np, double xi, State& s) {
       q = std::sqrt(2.0 * s.he[j] / s.gme);
       s.the[j] = (0.65 * s.dh * (q / s.dl[j] - 1.0) - 2.0 * s.he[j]) / q;
     }
+  }
+}
+
+// Point-to-point geometry [Alg §3]: horizons, delta_h over the section between
+// the antennas' "foreground" (min(15 hg, 0.1 dL) from each end), and the
+// terrain lines for the effective heights: one line fitted over the whole
+// section on line-of-sight paths (dL1 + dL2 > 1.5 d), else a line over each
+// foreground up to 0.9 of its horizon.
+void p2p_geometry(const double* z, int np, double xi, State& s) {
+  horizons(z, np, xi, s);
+  double xl[2];
+  for (int j = 0; j < 2; ++j) xl[j] = std::min(15.0 * s.hg[j], 0.1 * s.dl[j]);
+  xl[1] = s.dist - xl[1];
+  s.dh = terrain_delta_h(z, np, xi, xl[0], xl[1]);
+  double za = 0.0, zb = 0.0, unused = 0.0;
+  if (s.dl[0] + s.dl[1] > 1.5 * s.dist) {
+    fit_line(z, np, xi, xl[0], xl[1], za, zb);
   } else {
-    // trans-horizon: a line fitted over each foreground up to 0.9 of its horizon
-    double za = 0.0, zb = 0.0, unused = 0.0;
     fit_line(z, np, xi, xl[0], 0.9 * s.dl[0], za, unused);
     fit_line(z, np, xi, s.dist - 0.9 * s.dl[1], xl[1], unused, zb);
-    s.he[0] = s.hg[0] + dim(z[0], za);
-    s.he[1] = s.hg[1] + dim(z[np], zb);
   }
+  effective_heights(z[0], z[np], za, zb, s);
 }
 
 // Area-mode geometry [Alg §3; 82-100 siting criteria]: effective heights from
@@ -727,6 +736,38 @@ Result point_to_point(const double* height_m, std::size_t count, double step_m,
   prepare(s, p.freq_mhz, zsys, p.n0, p.pol, p.eps, p.sigma);
   input_flags(p, s);
   p2p_geometry(height_m, np, step_m, s);
+  reference(s);
+  return finish(s, p);
+}
+
+double effective_curvature(double n0, double zsys_m) {
+  State s;
+  prepare(s, 100.0, zsys_m, n0, Polarization::Vertical, 15.0, 0.005);
+  return s.gme;
+}
+
+double delta_h(const double* height_m, std::size_t count, double step_m, double x1_m, double x2_m) {
+  if (height_m == nullptr || count < 2 || !(step_m > 0.0)) return kNaN;
+  return terrain_delta_h(height_m, static_cast<int>(count - 1), step_m, x1_m, x2_m);
+}
+
+Result point_to_point_analysed(const TerrainAnalysis& t, const LinkParams& p) noexcept {
+  if (!(t.distance_m > 0.0) || !std::isfinite(t.distance_m) || !std::isfinite(p.freq_mhz) ||
+      !std::isfinite(p.tx_height_m) || !std::isfinite(p.rx_height_m))
+    return invalid();
+  State s;
+  s.p2p = true;
+  s.hg[0] = p.tx_height_m;
+  s.hg[1] = p.rx_height_m;
+  s.dist = t.distance_m;
+  prepare(s, p.freq_mhz, t.zsys_m, p.n0, p.pol, p.eps, p.sigma);
+  input_flags(p, s);
+  for (int j = 0; j < 2; ++j) {
+    s.the[j] = t.theta_hzn_rad[j];
+    s.dl[j] = t.d_hzn_m[j];
+  }
+  s.dh = t.delta_h_m;
+  effective_heights(t.z_m[0], t.z_m[1], t.fit_m[0], t.fit_m[1], s);
   reference(s);
   return finish(s, p);
 }

@@ -82,6 +82,30 @@ struct Result {
 Result point_to_point(const double* height_m, std::size_t count, double step_m,
                       const LinkParams& p) noexcept;
 
+// ---- the profile analysis done elsewhere (the radial engine's ray kernel) ----
+// point_to_point() = profile analysis [Alg §3] + the rest.  These let a caller
+// that keeps the analysis incrementally along a ray supply it directly.
+// Effective earth curvature gamma_e (1/m) for N_0 = n0 reduced to the mean
+// elevation zsys_m [Alg §2] (point_to_point(): the mean of the profile
+// without its first and last 10 %).
+double effective_curvature(double n0, double zsys_m);
+// delta_h of a PFL profile (count heights, step_m apart) between x1 and x2 [Alg §3].
+double delta_h(const double* height_m, std::size_t count, double step_m, double x1_m, double x2_m);
+struct TerrainAnalysis {
+  double distance_m = 0.0;
+  double zsys_m = 0.0;                  // mean elevation for N_s
+  double z_m[2] = {0.0, 0.0};           // terrain at the transmitter and the receiver
+  double theta_hzn_rad[2] = {0.0, 0.0}; // horizon angles (tx, rx) with the gamma_e of zsys
+  double d_hzn_m[2] = {0.0, 0.0};       // horizon distances
+  double delta_h_m = 0.0;
+  // Least-squares terrain line at the transmitter / receiver end: over the
+  // whole section between the foregrounds when d_hzn0 + d_hzn1 > 1.5 d, else
+  // over each terminal's foreground up to 0.9 of its horizon.
+  double fit_m[2] = {0.0, 0.0};
+};
+// The prediction point_to_point() makes after its profile analysis.
+Result point_to_point_analysed(const TerrainAnalysis& t, const LinkParams& p) noexcept;
+
 // Area mode.  N_s equals LinkParams::n0 (no elevation correction).
 Result area(const AreaInput& a, const LinkParams& p) noexcept;
 

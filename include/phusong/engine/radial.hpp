@@ -1,0 +1,60 @@
+#pragma once
+// The radial sweep engine: path loss from one antenna to every grid cell
+// within a radius, in O(R^2) work instead of the exact engine's O(R^3).
+//
+// Rays.  Let (r0, c0) be the grid cell holding the transmitter and N the
+// number of cells that covers the radius.  One ray runs from the transmitter
+// to the centre of each cell on the square ring of Chebyshev radius N around
+// (r0, c0): 8N rays.  Along a ray the terrain is sampled once, bilinearly,
+// every `step` metres (step = the smaller cell side), from the transmitter on.
+//
+// Which ray a cell takes.  A cell at offset (i, j) = (col - c0, row - r0) on
+// ring k = max(|i|, |j|) >= 1 belongs to the ring-N cell obtained by scaling
+// its offset by N/k and rounding the minor coordinate half up:
+// (sgn(i) N, floor(j N/|i| + 1/2)) when |i| > |j|, the mirror rule when
+// |j| > |i|, and the corner (sgn(i) N, sgn(j) N) on the diagonals.  This maps
+// every cell to exactly one ray (a partition of the window), so each cell is
+// written by one well-defined ray and the result does not depend on the
+// number of threads.  The transmitter's own cell (ring 0) is computed by the
+// exact method.
+//
+// What a cell gets.  The cell's own receiver — its true distance from the
+// transmitter and its own terrain height (the DEM value at its centre) — over
+// the ray's terrain: the profile is the transmitter, the ray samples closer
+// than (distance - step/2), and the receiver.  So the ends of every path are
+// those of the exact engine; only the terrain in between comes from the
+// nearest ray (at most half a cell to the side).
+//
+// Per cell cost.  Models with a RayKernel (make_ray_kernel()) keep their state
+// incrementally along the ray (running maxima of horizon slopes, an upper
+// convex hull of the profile with the earth's curvature folded into the
+// heights, running sums for least-squares fits) and answer each receiver in
+// O(1) amortised or O(log n) (see src/engine/kernels_*.cpp).  Other models are
+// called on the receiver's profile built from the ray's samples (terrain still
+// sampled once per ray; the model's own cost per cell stays O(n)); for those
+// the samples are respaced uniformly over the path length so models that
+// assume equal spacing (ITM's PFL form) see a valid profile.
+//
+// Memory: the output raster plus O(N) per worker thread.
+#include <memory>
+
+#include "phusong/propagation/model.hpp"
+#include "phusong/raster/raster.hpp"
+
+namespace phusong {
+
+// Same signature and meaning as path_loss_exact() (engine/coverage.hpp): NaN
+// outside the radius or where the terrain on the path is unknown.
+// threads: 0 = all cores.
+Raster<float> path_loss_radial(const Raster<float>& dem, double tx_x, double tx_y, const prop::Model& model,
+                               const prop::LinkParams& link, double radius_m, int threads = 0);
+
+// The model's ray kernel: Model::ray_kernel() if it gives one, else the
+// built-in kernel for the built-in models (fspl, hata, deygout, p526, itm),
+// else null.
+std::unique_ptr<prop::RayKernel> make_ray_kernel(const prop::Model& model, const prop::LinkParams& link);
+
+// True when make_ray_kernel() gives a kernel for this model.
+bool has_ray_kernel(const prop::Model& model);
+
+}  // namespace phusong

@@ -1,0 +1,258 @@
+// Ray kernels for the knife-edge models: "deygout" (deygout.cpp) and "p526"
+// (delta-Bullington, ITU-R P.526-15 §4.5 = P.1812-6 §4.3 eqs. (13)-(38)).
+//
+// Both keep, along the ray, the upper convex hull of the samples with the
+// earth's curvature folded in (w = h - s^2 / (2 a_e): heights relative to the
+// transmitter's tangent plane, in which the bulge d1 d2 / (2 a_e) of any path
+// from the transmitter becomes a straight-line term).  In that frame:
+//   * the transmitter horizon (Bullington Stim, eq. (14)) is the steepest
+//     line from the transmitter to a sample: a hull vertex;
+//   * the receiver horizon (Srim, eq. (18)) is the upper tangent from the
+//     receiver to the hull: a binary search (O(log n));
+//   * the edge of largest diffraction parameter v (P.526-15 eq. (26); the
+//     Deygout main edge, Bullington vmax eq. (16)) is a hull vertex whenever
+//     that v is positive: the level curves v = c > 0 are concave in distance,
+//     so a sample strictly below the hull cannot touch one first.  Below
+//     grazing (v <= 0) a sample under a hull edge can have a larger v than
+//     the edge's ends; the kernels then use the hull vertices only (an
+//     approximation whose effect is the J(v) difference of near-grazing
+//     line-of-sight paths, measured by tests/reference/test_radial_agreement.cpp).
+// Deygout's secondary edge between the transmitter and the main edge m is a
+// vertex of the hull of the samples before m, which the persistent hull keeps
+// (the chain from m-1); the edge between m and the receiver uses the vertices
+// of the current hull after m (exact when the hull of the samples after m
+// has no vertex hidden under the hull edge leaving m).
+//
+// Each query builds a reduced profile of those candidate samples (O(hull
+// size)) and calls the model itself (Deygout) or the P.526 Bullington function
+// (p526), so the formulas are the models' own.  The P.1812 smooth surface
+// (Attachment 1 §5 eqs. (85)-(89)) uses running sums of the trapezoid terms
+// for v1, v2 and a second hull of the plain heights for hobs, alpha_obt,
+// alpha_obr; the Bullington over the smooth (zero-height) profile evaluates
+// only the samples next to the continuous optima of Stim and Srim (both are
+// concave in distance) and those of a ternary search for vmax.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "phusong/propagation/model.hpp"
+#include "phusong/propagation/p526.hpp"
+#include "ray_kernels.hpp"
+
+namespace phusong::kernels {
+
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+// ---------------------------------------------------------------------------
+class DeygoutKernel final : public prop::RayKernel {
+ public:
+  DeygoutKernel(const prop::Model& m, const prop::LinkParams& p)
+      : model_(m), link_(p), inv_2ae_(1.0 / (2.0 * p.k_factor * prop::kEarthRadiusM)),
+        lambda_(prop::wavelength_m(p.freq_mhz)) {}
+  void begin(double tx_ground_m) noexcept override {
+    z0_ = tx_ground_m;
+    hull_.clear();
+    h_.clear();
+  }
+  void push(double s, double h) noexcept override {
+    hull_.push(s, h - s * s * inv_2ae_);
+    h_.push_back(h);
+  }
+  prop::PathLoss query(double d, double zc) noexcept override {
+    const double wt = z0_ + link_.tx_height_m;
+    const double wr = zc + link_.rx_height_m - d * d * inv_2ae_;
+    // main edge over the hull vertices
+    int m = -1;
+    double vbest = kNegInf;
+    for (int k : hull_.hull) {
+      const double s = hull_.s[k];
+      const double hgt = hull_.w[k] - (wt + (wr - wt) * s / d);
+      const double v = hgt * std::sqrt(2.0 * d / (lambda_ * s * (d - s)));
+      if (v > vbest) {
+        vbest = v;
+        m = k;
+      }
+    }
+    idx_.clear();
+    if (m >= 0 && vbest > 0.0) {
+      for (int k = m - 1; k >= 0; k = hull_.pred[k]) idx_.push_back(k);
+      std::reverse(idx_.begin(), idx_.end());
+      for (int k : hull_.hull)
+        if (k >= m) idx_.push_back(k);
+    } else {
+      idx_.assign(hull_.hull.begin(), hull_.hull.end());
+    }
+    prof_.clear();
+    prof_.distance_m.push_back(0.0);
+    prof_.height_m.push_back(z0_);
+    for (int k : idx_) {
+      prof_.distance_m.push_back(hull_.s[k]);
+      prof_.height_m.push_back(h_[k]);
+    }
+    prof_.distance_m.push_back(d);
+    prof_.height_m.push_back(zc);
+    return model_.loss(prof_, link_);
+  }
+
+ private:
+  const prop::Model& model_;
+  prop::LinkParams link_;
+  double inv_2ae_, lambda_;
+  double z0_ = 0.0;
+  PrefixHull hull_;
+  std::vector<double> h_;
+  std::vector<int> idx_;
+  prop::Profile prof_;
+};
+
+// ---------------------------------------------------------------------------
+class P526Kernel final : public prop::RayKernel {
+ public:
+  explicit P526Kernel(const prop::LinkParams& p)
+      : link_(p), ae_km_(p.k_factor * prop::kEarthRadiusM / 1000.0), f_ghz_(p.freq_mhz / 1000.0),
+        lambda_m_(0.299792458 / f_ghz_) {}
+
+  void begin(double tx_ground_m) noexcept override {
+    z0_ = tx_ground_m;
+    hts_ = z0_ + link_.tx_height_m;
+    curved_.clear();
+    plain_.clear();
+    h_.clear();
+    v1_.assign(1, 0.0);
+    v2_.assign(1, 0.0);
+    last_s_km_ = 0.0;
+    last_h_ = z0_;
+    aobt_num_ = kNegInf;
+  }
+
+  void push(double s_m, double h) noexcept override {
+    const double s = s_m / 1000.0;
+    curved_.push(s, h - 500.0 * s * s / ae_km_);
+    plain_.push(s, h);
+    h_.push_back(h);
+    // P.1812-6 Attachment 1 eqs. (85)-(86) sums, segment (i-1, i)
+    const double step = s - last_s_km_;
+    v1_.push_back(v1_.back() + step * (h + last_h_));
+    v2_.push_back(v2_.back() + step * (h * (2.0 * s + last_s_km_) + last_h_ * (s + 2.0 * last_s_km_)));
+    aobt_num_ = std::max(aobt_num_, (h - hts_) / s);
+    last_s_km_ = s;
+    last_h_ = h;
+  }
+
+  prop::PathLoss query(double d_m, double zc) noexcept override {
+    prop::PathLoss out;
+    const double d = d_m / 1000.0;
+    const double hrs = zc + link_.rx_height_m;
+    const int n_int = curved_.size();
+
+    // --- Bullington over the actual profile, on the hull vertices (reduced profile)
+    dkm_.clear();
+    hm_.clear();
+    dkm_.push_back(0.0);
+    hm_.push_back(z0_);
+    for (int k : curved_.hull) {
+      dkm_.push_back(curved_.s[k]);
+      hm_.push_back(h_[k]);
+    }
+    dkm_.push_back(d);
+    hm_.push_back(zc);
+    const auto actual = prop::p526::bullington(dkm_, hm_.data(), hts_, hrs, ae_km_, f_ghz_);
+
+    // --- smooth surface (eqs. (85)-(89)) from the running sums
+    const double step = d - last_s_km_;
+    const double v1 = v1_.back() + step * (zc + last_h_);
+    const double v2 = v2_.back() + step * (zc * (2.0 * d + last_s_km_) + last_h_ * (d + 2.0 * last_s_km_));
+    const double hst = (2.0 * v1 * d - v2) / (d * d);
+    const double hsr = (v2 - v1 * d) / (d * d);
+    double hstp = hst, hsrp = hsr;
+    if (n_int > 0) {
+      double hobs = kNegInf, aobr = kNegInf;
+      for (int k : plain_.hull) {
+        const double di = plain_.s[k];
+        const double hi = plain_.w[k] - (hts_ * (d - di) + hrs * di) / d;
+        hobs = std::max(hobs, hi);
+        aobr = std::max(aobr, hi / (d - di));
+      }
+      const double aobt = aobt_num_ - (hrs - hts_) / d;
+      if (hobs > 0.0) {
+        const double gt = aobt / (aobt + aobr);
+        const double gr = aobr / (aobt + aobr);
+        hstp = hst - hobs * gt;
+        hsrp = hsr - hobs * gr;
+      }
+    }
+    const double hstd = std::min(hstp, z0_);
+    const double hsrd = std::min(hsrp, zc);
+    const double htc = hts_ - hstd, hrc = hrs - hsrd;
+
+    // --- Bullington over the smooth profile, on the candidate samples
+    cand_.clear();
+    if (n_int > 0) {
+      const auto& s = curved_.s;
+      auto near = [&](double x) {
+        const int i = static_cast<int>(std::lower_bound(s.begin(), s.end(), x) - s.begin());
+        if (i < n_int) cand_.push_back(i);
+        if (i > 0) cand_.push_back(i - 1);
+      };
+      // Stim: 500 (d - s)/ae - htc/s, concave for htc > 0, optimum s = sqrt(htc ae / 500)
+      if (htc > 0.0) near(std::sqrt(htc * ae_km_ / 500.0));
+      else cand_.push_back(0);
+      // Srim: the same in t = d - s
+      if (hrc > 0.0) near(d - std::sqrt(hrc * ae_km_ / 500.0));
+      else cand_.push_back(n_int - 1);
+      // vmax (line of sight): ternary search on the sample index
+      auto vs = [&](int i) {
+        const double di = s[i];
+        const double hi = 500.0 * di * (d - di) / ae_km_ - (htc * (d - di) + hrc * di) / d;
+        return hi * std::sqrt(0.002 * d / (lambda_m_ * di * (d - di)));
+      };
+      int lo = 0, hi = n_int - 1;
+      while (hi - lo > 2) {
+        const int m1 = lo + (hi - lo) / 3, m2 = hi - (hi - lo) / 3;
+        if (vs(m1) < vs(m2)) lo = m1 + 1;
+        else hi = m2 - 1;
+      }
+      for (int i = lo; i <= hi; ++i) cand_.push_back(i);
+      std::sort(cand_.begin(), cand_.end());
+      cand_.erase(std::unique(cand_.begin(), cand_.end()), cand_.end());
+    }
+    dkm_.clear();
+    dkm_.push_back(0.0);
+    for (int i : cand_) dkm_.push_back(curved_.s[i]);
+    dkm_.push_back(d);
+    const auto smooth = prop::p526::bullington(dkm_, nullptr, htc, hrc, ae_km_, f_ghz_);
+    const auto sph = prop::p526::spherical_earth(d, htc, hrc, ae_km_, f_ghz_, 0.0, link_.pol,
+                                                 prop::p526::Ground{link_.eps, link_.sigma});
+    // eq. (38)
+    const double ld = actual.loss_db + std::max(sph.loss_db - smooth.loss_db, 0.0);
+    const double d3 = std::max(std::hypot(d_m, hts_ - hrs), 1.0);
+    out.loss_db = prop::fspl_db(link_.freq_mhz, d3) + ld;
+    out.mode = actual.line_of_sight ? prop::Mode::LineOfSight : prop::Mode::Diffraction;
+    return out;
+  }
+
+ private:
+  prop::LinkParams link_;
+  double ae_km_, f_ghz_, lambda_m_;
+  double z0_ = 0.0, hts_ = 0.0;
+  PrefixHull curved_, plain_;  // s in km
+  std::vector<double> h_, v1_, v2_;
+  double last_s_km_ = 0.0, last_h_ = 0.0, aobt_num_ = kNegInf;
+  std::vector<double> dkm_, hm_;
+  std::vector<int> cand_;
+};
+
+}  // namespace
+
+std::unique_ptr<prop::RayKernel> make_deygout(const prop::Model& model, const prop::LinkParams& link) {
+  return std::make_unique<DeygoutKernel>(model, link);
+}
+
+std::unique_ptr<prop::RayKernel> make_p526(const prop::LinkParams& link) {
+  return std::make_unique<P526Kernel>(link);
+}
+
+}  // namespace phusong::kernels

@@ -1,0 +1,223 @@
+// The radial sweep engine (see include/phusong/engine/radial.hpp for the ray
+// geometry, the cell-to-ray rule and what each cell gets).
+#include "phusong/engine/radial.hpp"
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "phusong/terrain/profile.hpp"
+#include "ray_kernels.hpp"
+
+namespace phusong {
+
+namespace {
+
+std::unique_ptr<tbb::global_control> limit_threads(int threads) {
+  if (threads <= 0) return nullptr;
+  return std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                               static_cast<size_t>(threads));
+}
+
+long floor_div(long a, long b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+long ceil_div(long a, long b) { return -floor_div(-a, b); }
+int sgn(int v) { return v > 0 ? 1 : (v < 0 ? -1 : 0); }
+
+// The ring-N cell of ray m, m in [0, 8N): four sides of 2N cells each,
+// counter-clockwise in (column, row) offsets starting at (N, -N).
+void perimeter_cell(int m, int n, int& pi, int& pj) {
+  const int side = m / (2 * n), t = m % (2 * n);
+  switch (side) {
+    case 0: pi = n; pj = -n + t; break;
+    case 1: pi = n - t; pj = n; break;
+    case 2: pi = -n; pj = n - t; break;
+    default: pi = -n + t; pj = -n; break;
+  }
+}
+
+struct RayCell {
+  double d;   // distance from the transmitter, m
+  double zc;  // terrain at the cell centre
+  int r, c;
+};
+
+// Per-thread work space, reused from ray to ray.
+struct Workspace {
+  std::vector<RayCell> cells;
+  std::vector<double> z;  // terrain samples along the ray (index m at m * step)
+  prop::Profile prof;
+  std::unique_ptr<prop::RayKernel> kernel;
+};
+
+struct Setup {
+  const Raster<float>& dem;
+  const prop::Model& model;
+  const prop::LinkParams& link;
+  double tx_x, tx_y, step, r2;
+  int r0, c0, n;
+};
+
+// Cells of ray m in order of distance (see the header for the rule).
+void collect_cells(const Setup& s, int m, std::vector<RayCell>& out) {
+  out.clear();
+  const Grid& g = s.dem.grid();
+  int pi = 0, pj = 0;
+  perimeter_cell(m, s.n, pi, pj);
+  const long n2 = 2L * s.n;
+  auto add = [&](int i, int j) {
+    const int r = s.r0 + j, c = s.c0 + i;
+    if (!s.dem.in_bounds(r, c)) return;
+    const double x = g.cell_x(c), y = g.cell_y(r);
+    const double d2 = (x - s.tx_x) * (x - s.tx_x) + (y - s.tx_y) * (y - s.tx_y);
+    if (d2 > s.r2) return;
+    const double zc = sample_bilinear(s.dem, x, y);
+    if (std::isnan(zc)) return;
+    out.push_back({std::sqrt(d2), zc, r, c});
+  };
+  const bool corner = std::abs(pi) == s.n && std::abs(pj) == s.n;
+  for (int k = 1; k <= s.n; ++k) {
+    if (corner) {
+      add(sgn(pi) * k, sgn(pj) * k);
+    } else if (std::abs(pi) == s.n) {
+      const long lo = ceil_div((2L * pj - 1) * k, n2), hi = ceil_div((2L * pj + 1) * k, n2) - 1;
+      for (long j = lo; j <= hi; ++j) add(sgn(pi) * k, static_cast<int>(j));
+    } else {
+      const long lo = ceil_div((2L * pi - 1) * k, n2), hi = ceil_div((2L * pi + 1) * k, n2) - 1;
+      for (long i = lo; i <= hi; ++i) add(static_cast<int>(i), sgn(pj) * k);
+    }
+  }
+  // Nearly sorted already (ring order); insertion sort, ties by ring order.
+  for (size_t a = 1; a < out.size(); ++a) {
+    RayCell v = out[a];
+    size_t b = a;
+    while (b > 0 && out[b - 1].d > v.d) {
+      out[b] = out[b - 1];
+      --b;
+    }
+    out[b] = v;
+  }
+}
+
+void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
+  collect_cells(s, m, w.cells);
+  if (w.cells.empty()) return;
+  const Grid& g = s.dem.grid();
+  int pi = 0, pj = 0;
+  perimeter_cell(m, s.n, pi, pj);
+  const double ex = g.cell_x(s.c0 + pi) - s.tx_x, ey = g.cell_y(s.r0 + pj) - s.tx_y;
+  const double len = std::hypot(ex, ey);
+  const double ux = ex / len, uy = ey / len;
+  const double step = s.step;
+  w.z.clear();
+  w.z.push_back(sample_bilinear(s.dem, s.tx_x, s.tx_y));
+  // Samples closer than (d - step/2) are the interior of the cell's profile.
+  auto interior_count = [&](double d) {
+    // largest m with m * step < d - step / 2
+    const double lim = d / step - 0.5;
+    int mm = static_cast<int>(std::ceil(lim)) - 1;
+    return std::max(mm, 0);
+  };
+  auto sample = [&](int mm) {
+    while (static_cast<int>(w.z.size()) <= mm) {
+      const double t = static_cast<double>(w.z.size()) * step;
+      w.z.push_back(sample_bilinear(s.dem, s.tx_x + ux * t, s.tx_y + uy * t));
+    }
+    return w.z[mm];
+  };
+  if (std::isnan(w.z[0])) return;
+
+  if (w.kernel) {
+    prop::RayKernel& k = *w.kernel;
+    k.begin(w.z[0]);
+    int pushed = 0;
+    for (const RayCell& cell : w.cells) {
+      const int need = interior_count(cell.d);
+      bool broken = false;
+      while (pushed < need) {
+        const double z = sample(pushed + 1);
+        if (std::isnan(z)) {
+          broken = true;
+          break;
+        }
+        ++pushed;
+        k.push(pushed * step, z);
+      }
+      if (broken) return;  // every farther cell's profile crosses unknown terrain
+      const prop::PathLoss pl = k.query(cell.d, cell.zc);
+      loss.at(cell.r, cell.c) = std::isfinite(pl.loss_db) ? static_cast<float>(pl.loss_db) : kNoDataF;
+    }
+    return;
+  }
+
+  // Fallback: the model on the receiver's profile, samples respaced uniformly.
+  prop::Profile& prof = w.prof;
+  for (const RayCell& cell : w.cells) {
+    const int need = interior_count(cell.d);
+    if (std::isnan(sample(need))) return;
+    for (int i = 1; i <= need; ++i)
+      if (std::isnan(w.z[i])) return;
+    const size_t np = static_cast<size_t>(need) + 2;
+    prof.clear();
+    prof.distance_m.resize(np);
+    prof.height_m.resize(np);
+    for (size_t i = 0; i + 1 < np; ++i) {
+      prof.distance_m[i] = cell.d * static_cast<double>(i) / static_cast<double>(np - 1);
+      prof.height_m[i] = w.z[i];
+    }
+    prof.distance_m[np - 1] = cell.d;
+    prof.height_m[np - 1] = cell.zc;
+    const prop::PathLoss pl = s.model.loss(prof, s.link);
+    loss.at(cell.r, cell.c) = std::isfinite(pl.loss_db) ? static_cast<float>(pl.loss_db) : kNoDataF;
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<prop::RayKernel> make_ray_kernel(const prop::Model& model, const prop::LinkParams& link) {
+  if (auto k = model.ray_kernel(link)) return k;
+  return kernels::make_builtin(model, link);
+}
+
+bool has_ray_kernel(const prop::Model& model) {
+  return make_ray_kernel(model, prop::LinkParams{}) != nullptr;
+}
+
+Raster<float> path_loss_radial(const Raster<float>& dem, double tx_x, double tx_y, const prop::Model& model,
+                               const prop::LinkParams& link, double radius_m, int threads) {
+  auto ctl = limit_threads(threads);
+  const Grid& g = dem.grid();
+  Raster<float> loss(g, kNoDataF);
+  const double step = std::min(g.dx, g.dy);
+  Setup s{dem, model, link, tx_x, tx_y, step, radius_m * radius_m,
+          static_cast<int>(std::floor(g.row_f(tx_y))), static_cast<int>(std::floor(g.col_f(tx_x))),
+          std::max(1, static_cast<int>(std::ceil(radius_m / step)) + 1)};
+  const bool fast = make_ray_kernel(model, link) != nullptr;
+  const int rays = 8 * s.n;
+  tbb::parallel_for(tbb::blocked_range<int>(0, rays, 16), [&](const tbb::blocked_range<int>& rr) {
+    Workspace w;
+    if (fast) w.kernel = make_ray_kernel(model, link);
+    for (int m = rr.begin(); m != rr.end(); ++m) trace_ray(s, m, w, loss);
+  });
+  // The transmitter's own cell, as the exact engine computes it.
+  if (dem.in_bounds(s.r0, s.c0)) {
+    const double x = g.cell_x(s.c0), y = g.cell_y(s.r0);
+    const double d2 = (x - tx_x) * (x - tx_x) + (y - tx_y) * (y - tx_y);
+    if (d2 <= s.r2) {
+      double ex = x;
+      if (d2 < step * step * 0.25) ex = tx_x + step * 0.5;
+      prop::Profile prof;
+      if (extract_profile(dem, tx_x, tx_y, ex, y, step, prof)) {
+        const prop::PathLoss pl = model.loss(prof, link);
+        loss.at(s.r0, s.c0) = std::isfinite(pl.loss_db) ? static_cast<float>(pl.loss_db) : kNoDataF;
+      }
+    }
+  }
+  return loss;
+}
+
+}  // namespace phusong

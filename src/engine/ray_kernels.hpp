@@ -1,0 +1,73 @@
+#pragma once
+// Internal to the radial engine: the built-in ray kernels and the prefix
+// upper convex hull they share.
+#include <memory>
+#include <vector>
+
+#include "phusong/propagation/model.hpp"
+
+namespace phusong::kernels {
+
+// Kernel for a built-in model (by name), or null.
+std::unique_ptr<prop::RayKernel> make_builtin(const prop::Model& model, const prop::LinkParams& link);
+
+// Factories (kernels_basic.cpp, kernels_diffraction.cpp, kernels_itm.cpp).
+std::unique_ptr<prop::RayKernel> make_distance_only(const prop::Model& model, const prop::LinkParams& link);
+std::unique_ptr<prop::RayKernel> make_hata(const prop::Model& model, const prop::LinkParams& link);
+std::unique_ptr<prop::RayKernel> make_deygout(const prop::Model& model, const prop::LinkParams& link);
+std::unique_ptr<prop::RayKernel> make_p526(const prop::LinkParams& link);
+std::unique_ptr<prop::RayKernel> make_itm(const prop::LinkParams& link);
+
+// Upper convex hull of the points pushed so far, (s, w) with s strictly
+// increasing (Andrew's monotone chain: amortised O(1) per push).  Heights w
+// usually have the earth's curvature folded in: w = h - s^2 / (2 a_e), the
+// height relative to the transmitter's tangent plane, so that straight lines
+// in (s, w) are radio rays over the curved earth.
+//
+// pred[k] is the hull vertex before k in the hull of points 0..k, so the hull
+// of any prefix 0..k is the chain k, pred[k], pred[pred[k]], ... (a
+// persistent stack).
+struct PrefixHull {
+  std::vector<double> s, w;
+  std::vector<int> pred;
+  std::vector<int> hull;  // current hull, indices in increasing s
+
+  void clear() {
+    s.clear();
+    w.clear();
+    pred.clear();
+    hull.clear();
+  }
+  int size() const { return static_cast<int>(s.size()); }
+  void push(double si, double wi) {
+    const int k = size();
+    s.push_back(si);
+    w.push_back(wi);
+    // Pop b while it lies on or below the segment a -> k.
+    while (hull.size() >= 2) {
+      const int b = hull[hull.size() - 1], a = hull[hull.size() - 2];
+      const double cross = (s[b] - s[a]) * (wi - w[a]) - (w[b] - w[a]) * (si - s[a]);
+      if (cross >= 0.0) hull.pop_back();
+      else break;
+    }
+    pred.push_back(hull.empty() ? -1 : hull.back());
+    hull.push_back(k);
+  }
+  // The point maximising (w_i - wq) / (sq - s_i), i.e. the upper tangent from
+  // a point (sq, wq) to the right of every point.  Binary search on the hull:
+  // the first vertex whose next edge's line passes on or below the point.
+  int tangent_from_right(double sq, double wq) const {
+    int lo = 0, hi = static_cast<int>(hull.size()) - 1;
+    while (lo < hi) {
+      const int mid = (lo + hi) / 2;
+      const int a = hull[mid], b = hull[mid + 1];
+      // Is (sq, wq) on or above the line through a, b?
+      const double cross = (s[b] - s[a]) * (wq - w[a]) - (w[b] - w[a]) * (sq - s[a]);
+      if (cross >= 0.0) hi = mid;
+      else lo = mid + 1;
+    }
+    return hull.empty() ? -1 : hull[lo];
+  }
+};
+
+}  // namespace phusong::kernels
