@@ -5,6 +5,7 @@
 namespace phusong::cli {
 
 int cmd_run(int argc, char** argv);
+int cmd_coverage(int argc, char** argv);
 int cmd_propose(int argc, char** argv);
 int cmd_p2p(int argc, char** argv);
 int cmd_profile(int argc, char** argv);

@@ -19,6 +19,7 @@ void usage(FILE* out) {
                "Usage: phusong COMMAND [options]   (phusong COMMAND --help for details)\n\n"
                "Commands:\n"
                "  run SCENARIO.yaml     coverage, village coverage report and output layers\n"
+               "  coverage              one transmitter's path loss / received power raster (fast radial engine)\n"
                "  propose SCENARIO.yaml new sites for villages without signal (docs/planning.md)\n"
                "  make-demo-district    regenerate the embedded synthetic demo district\n"
                "  p2p                   one model's path loss over a terrain profile file\n"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (cmd == "run") return phusong::cli::cmd_run(argc - 1, argv + 1);
+    if (cmd == "coverage") return phusong::cli::cmd_coverage(argc - 1, argv + 1);
     if (cmd == "propose") return phusong::cli::cmd_propose(argc - 1, argv + 1);
     if (cmd == "make-demo-district") return phusong::cli::cmd_make_demo_district(argc - 1, argv + 1);
     if (cmd == "p2p") return phusong::cli::cmd_p2p(argc - 1, argv + 1);

@@ -183,6 +183,12 @@ std::unique_ptr<prop::RayKernel> make_ray_kernel(const prop::Model& model, const
   return kernels::make_builtin(model, link);
 }
 
+bool radial_is_default(std::string_view model_name) {
+  // Measured in tests/reference/test_radial_agreement.cpp; the other kernels
+  // (hata, deygout, p526, itm) do not meet the contract (docs/performance.md).
+  return model_name == "fspl";
+}
+
 bool has_ray_kernel(const prop::Model& model) {
   return make_ray_kernel(model, prop::LinkParams{}) != nullptr;
 }

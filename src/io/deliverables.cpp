@@ -278,7 +278,7 @@ nlohmann::ordered_json summary_json(const RunResult& run) {
                   {"max_m", run.inputs.dem.info.max_m},
                   {"vertical_unit", run.inputs.dem.info.vertical_unit}};
   const auto& L = s.link;
-  j["model"] = {{"name", s.model}, {"engine", "exact"}, {"k_factor", L.k_factor}, {"climate", L.climate},
+  j["model"] = {{"name", s.model}, {"engine", s.engine}, {"k_factor", L.k_factor}, {"climate", L.climate},
                 {"n0", L.n0}, {"eps", L.eps}, {"sigma", L.sigma},
                 {"polarization", L.pol == prop::Polarization::Vertical ? "vertical" : "horizontal"},
                 {"time_pct", L.time_pct}, {"location_pct", L.location_pct}, {"situation_pct", L.situation_pct}};

@@ -91,6 +91,7 @@ RunResult run_scenario(const Scenario& s_in, const RunOptions& opt) {
                             pct(s.shadowing_sigma_db) + " dB, indoor " + pct(s.indoor_margin_db) + " dB)");
   }
   cfg.threads = opt.threads;
+  cfg.kind = s.engine == "fast" ? EngineKind::Fast : EngineKind::Exact;
 
   Staging st;
   st.out = s.out_dir;

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "phusong/core/error.hpp"
+#include "phusong/engine/radial.hpp"
 #include "phusong/radio/variability.hpp"
 
 namespace phusong {
@@ -118,7 +119,7 @@ Scenario load_scenario(const std::string& path) {
 
   if (const YAML::Node m = root["model"]) {
     only_keys(c, m, "model", {"name", "k_factor", "environment", "climate", "n0", "eps", "sigma", "polarization",
-                              "time_pct", "location_pct", "situation_pct"});
+                              "time_pct", "location_pct", "situation_pct", "engine"});
     s.model = get_str(c, m, "model", "name", s.model);
     auto& L = s.link;
     L.k_factor = get_num(c, m, "model", "k_factor", L.k_factor, 0.5, 10.0, "");
@@ -139,6 +140,14 @@ Scenario load_scenario(const std::string& path) {
     L.time_pct = get_num(c, m, "model", "time_pct", L.time_pct, 0.1, 99.9, " %");
     L.location_pct = get_num(c, m, "model", "location_pct", L.location_pct, 0.1, 99.9, " %");
     L.situation_pct = get_num(c, m, "model", "situation_pct", L.situation_pct, 0.1, 99.9, " %");
+  }
+  {
+    // model.engine: fast (radial sweep) or exact; the default is fast only for the
+    // models for which the radial engine meets its agreement contract.
+    const std::string def = radial_is_default(s.model) ? "fast" : "exact";
+    s.engine = root["model"] ? get_str(c, root["model"], "model", "engine", def) : def;
+    if (s.engine != "fast" && s.engine != "exact")
+      throw InputError(path, "model.engine", "unknown value '" + s.engine + "'", "fast or exact");
   }
 
   if (const YAML::Node r = root["radio"]) {

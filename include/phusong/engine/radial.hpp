@@ -37,6 +37,7 @@
 //
 // Memory: the output raster plus O(N) per worker thread.
 #include <memory>
+#include <string_view>
 
 #include "phusong/propagation/model.hpp"
 #include "phusong/raster/raster.hpp"
@@ -53,6 +54,12 @@ Raster<float> path_loss_radial(const Raster<float>& dem, double tx_x, double tx_
 // built-in kernel for the built-in models (fspl, hata, deygout, p526, itm),
 // else null.
 std::unique_ptr<prop::RayKernel> make_ray_kernel(const prop::Model& model, const prop::LinkParams& link);
+
+// True for the models for which the radial engine meets its agreement
+// contract with the exact engine (tests/reference/test_radial_agreement.cpp:
+// >= 99 % of cells within 1 dB, none beyond 6 dB, on real 90 m terrain): the
+// scenario's model.engine defaults to fast for these, exact for the others.
+bool radial_is_default(std::string_view model_name);
 
 // True when make_ray_kernel() gives a kernel for this model.
 bool has_ray_kernel(const prop::Model& model);

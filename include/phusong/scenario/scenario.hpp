@@ -47,6 +47,7 @@ struct Scenario {
   double resolution_m = 0.0;  // 0 = the DEM's
   // model
   std::string model = "deygout";
+  std::string engine;         // "fast" (engine/radial.hpp) or "exact"; set by load_scenario
   prop::LinkParams link;      // rx height, model parameters (freq/tx height per cell)
   // radio
   radio::Technology technology = radio::Technology::Lte;

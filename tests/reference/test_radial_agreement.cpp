@@ -1,0 +1,217 @@
+// The radial sweep engine against the exact engine (path_loss_exact) on real
+// terrain: SRTM3 Brindabella tile from ../shared/geodata/terrain, reprojected
+// to UTM at 90 m by load_dem; three sites, 25 km radius, every model with a
+// ray kernel.  Contract: >= 99 % of the cells within 1 dB, none beyond 6 dB,
+// the same cells defined.  Also: bit-identical at 1 and 2 threads, and exact
+// agreement for the distance-only kernel on a flat grid (every cell of the
+// window written, each by one ray).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+#include "phusong/engine/coverage.hpp"
+#include "phusong/engine/radial.hpp"
+#include "phusong/geo/crs.hpp"
+#include "phusong/propagation/model.hpp"
+#include "phusong/terrain/dem.hpp"
+#include "test_support.hpp"
+
+using namespace phusong;
+
+namespace {
+
+struct Agreement {
+  long both = 0, only_exact = 0, only_radial = 0;
+  long within[5] = {0, 0, 0, 0, 0};  // 0.1, 0.5, 1, 3, 6 dB
+  double max_abs = 0.0;
+  double sum_abs = 0.0;
+};
+
+constexpr double kBins[5] = {0.1, 0.5, 1.0, 3.0, 6.0};
+
+void accumulate(const Raster<float>& exact, const Raster<float>& radial, Agreement& a) {
+  const auto& e = exact.data();
+  const auto& r = radial.data();
+  for (size_t i = 0; i < e.size(); ++i) {
+    const bool fe = std::isfinite(e[i]), fr = std::isfinite(r[i]);
+    if (fe && !fr) ++a.only_exact;
+    if (!fe && fr) ++a.only_radial;
+    if (!(fe && fr)) continue;
+    ++a.both;
+    const double d = std::abs(static_cast<double>(e[i]) - r[i]);
+    for (int b = 0; b < 5; ++b)
+      if (d <= kBins[b]) ++a.within[b];
+    a.max_abs = std::max(a.max_abs, d);
+    a.sum_abs += d;
+  }
+}
+
+std::string describe(const std::string& model, const Agreement& a, double t_exact, double t_radial) {
+  std::ostringstream s;
+  s.precision(4);
+  s << model << ": " << a.both << " cells; within 0.1/0.5/1/3/6 dB:";
+  for (int b = 0; b < 5; ++b) s << " " << 100.0 * a.within[b] / std::max(1L, a.both) << "%";
+  s << "; mean |d| " << a.sum_abs / std::max(1L, a.both) << " dB, max " << a.max_abs << " dB; only exact "
+    << a.only_exact << ", only radial " << a.only_radial << "; exact " << t_exact << " s, radial " << t_radial
+    << " s";
+  return s.str();
+}
+
+const Dem& brindabella() {
+  static const Dem dem = [] {
+    DemRequest req;
+    req.path = test::shared_path("geodata/terrain/srtm3_S36E149_brindabella.tif").string();
+    req.resolution_m = 90.0;
+    return load_dem(req);
+  }();
+  return dem;
+}
+
+double secs_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+// Per model: does it meet the contract (>= 99 % within 1 dB, none beyond
+// 6 dB)?  Those that do not are held to their measured level (regression
+// floors, a little under the figures in docs/performance.md) and the scenario
+// default stays `exact` for them (radial_is_default()).  The shortfall is
+// geometric, not the kernels': the fallback path (the model itself on the
+// ray's profile) measures the same — a cell takes the terrain of a ray up to
+// half a cell to its side and sampled at another phase than the exact
+// engine's straight profile, and the knife-edge models are very sensitive to
+// the samples next to the receiver.
+struct Expectation {
+  const char* model;
+  bool contract;
+  double floor_1db, floor_6db;  // fractions, when the contract is not met
+};
+constexpr Expectation kExpect[] = {
+    {"fspl", true, 0.99, 1.0},
+    {"hata", false, 0.99, 0.999},
+    {"deygout", false, 0.47, 0.80},
+    {"p526", false, 0.89, 0.985},
+    {"itm", false, 0.70, 0.93},
+};
+
+TEST_CASE("radial agreement with the exact engine on real terrain, every ray kernel") {
+  PHUSONG_REQUIRE_SHARED();
+  const Dem& dem = brindabella();
+  const Raster<float>& z = dem.elevation_m;
+  Transformer tr(kWgs84, dem.info.working_crs);
+  // A ridge-top site, a valley site and a plateau-edge site.
+  const std::pair<double, double> sites_ll[] = {{149.30, -35.55}, {149.55, -35.40}, {149.70, -35.70}};
+  const double radius_m = 25000.0;
+  prop::LinkParams link;
+  link.freq_mhz = 1800.0;
+  link.tx_height_m = 30.0;
+  link.rx_height_m = 1.5;
+  for (const Expectation& ex : kExpect) {
+    const std::string name = ex.model;
+    auto model = prop::make_model(name);
+    REQUIRE(has_ray_kernel(*model));
+    model->check(link, "test");
+    Agreement a;
+    double te = 0.0, trd = 0.0;
+    for (const auto& [lon, lat] : sites_ll) {
+      const auto [x, y] = tr.forward(lon, lat);
+      REQUIRE(z.grid().contains(x, y));
+      auto t0 = std::chrono::steady_clock::now();
+      const Raster<float> exact = path_loss_exact(z, x, y, *model, link, radius_m);
+      te += secs_since(t0);
+      t0 = std::chrono::steady_clock::now();
+      const Raster<float> radial = path_loss_radial(z, x, y, *model, link, radius_m);
+      trd += secs_since(t0);
+      accumulate(exact, radial, a);
+    }
+    const bool meets = a.within[2] >= 0.99 * a.both && a.within[4] == a.both;
+    const std::string verdict = meets ? "; meets the contract" : "; DOES NOT meet the contract";
+    MESSAGE((describe(name, a, te, trd) + verdict));
+    CHECK(a.both > 500000);
+    CHECK(a.only_exact == 0);
+    CHECK(a.only_radial == 0);
+    CHECK(radial_is_default(name) == ex.contract);
+    if (ex.contract) {
+      CHECK(a.within[2] >= 0.99 * a.both);  // >= 99 % within 1 dB
+      CHECK(a.within[4] == a.both);         // none beyond 6 dB
+    } else {
+      CHECK_FALSE(meets);  // if it ever does, make it the default (radial_is_default)
+      CHECK(a.within[2] >= ex.floor_1db * a.both);
+      CHECK(a.within[4] >= ex.floor_6db * a.both);
+    }
+  }
+}
+
+TEST_CASE("radial engine is bit-identical at 1 and 2 threads") {
+  PHUSONG_REQUIRE_SHARED();
+  const Dem& dem = brindabella();
+  Transformer tr(kWgs84, dem.info.working_crs);
+  const auto [x, y] = tr.forward(149.45, -35.5);
+  prop::LinkParams link;
+  link.freq_mhz = 900.0;
+  for (const std::string name : {"itm", "deygout", "p1812"}) {  // p1812: the fallback path
+    auto model = prop::make_model(name);
+    const double radius = name == "p1812" ? 4000.0 : 15000.0;
+    const Raster<float> one = path_loss_radial(dem.elevation_m, x, y, *model, link, radius, 1);
+    const Raster<float> two = path_loss_radial(dem.elevation_m, x, y, *model, link, radius, 2);
+    REQUIRE(one.data().size() == two.data().size());
+    CHECK(std::memcmp(one.data().data(), two.data().data(), one.data().size() * sizeof(float)) == 0);
+    long defined = 0;
+    for (float v : one.data()) defined += std::isfinite(v);
+    CHECK(defined > 1000);
+  }
+}
+
+TEST_CASE("radial fallback (model without a kernel) agrees with the exact engine") {
+  PHUSONG_REQUIRE_SHARED();
+  const Dem& dem = brindabella();
+  Transformer tr(kWgs84, dem.info.working_crs);
+  const auto [x, y] = tr.forward(149.45, -35.5);
+  prop::LinkParams link;
+  link.freq_mhz = 900.0;
+  auto model = prop::make_model("p1812");
+  REQUIRE_FALSE(has_ray_kernel(*model));
+  Agreement a;
+  accumulate(path_loss_exact(dem.elevation_m, x, y, *model, link, 5000.0),
+             path_loss_radial(dem.elevation_m, x, y, *model, link, 5000.0), a);
+  MESSAGE(describe("p1812 (fallback)", a, 0, 0));
+  CHECK(a.both > 5000);
+  CHECK(a.only_exact == 0);
+  CHECK(a.only_radial == 0);
+  // Same geometric shortfall as the kernels (see kExpect): regression floors
+  // under the measured 76 % / 97 %.
+  CHECK(a.within[2] >= 0.74 * a.both);
+  CHECK(a.within[4] >= 0.96 * a.both);
+}
+
+TEST_CASE("radial: every cell of the window is written once; distance-only kernel is exact") {
+  // Flat 201 x 201 grid, 30 m; transmitter off the cell centre.
+  Grid g;
+  g.rows = g.cols = 201;
+  g.x_min = 500000.0;
+  g.y_max = 1800000.0;
+  g.dx = g.dy = 30.0;
+  Raster<float> flat(g, 250.0f);
+  const double tx = g.x_min + 100.3 * 30.0, ty = g.y_max - 99.8 * 30.0;
+  prop::LinkParams link;
+  auto model = prop::make_model("fspl");
+  const double radius = 2900.0;
+  const Raster<float> exact = path_loss_exact(flat, tx, ty, *model, link, radius);
+  const Raster<float> radial = path_loss_radial(flat, tx, ty, *model, link, radius);
+  long n = 0, bad = 0;
+  for (size_t i = 0; i < exact.data().size(); ++i) {
+    const float e = exact.data()[i], r = radial.data()[i];
+    if (std::isfinite(e) != std::isfinite(r)) ++bad;
+    if (std::isfinite(e) && std::isfinite(r)) {
+      ++n;
+      if (std::abs(e - r) > 1e-4) ++bad;
+    }
+  }
+  CHECK(n > 25000);
+  CHECK(bad == 0);
+}
