@@ -113,9 +113,8 @@ struct ZipWriter {
 
 }  // namespace
 
-GeoOverlay rsrp_overlay_wgs84(const RunResult& run) {
+GeoOverlay rsrp_overlay_wgs84(const Raster<float>& r, double threshold_dbm) {
   gdal_init();
-  const Raster<float>& r = run.composite.best_dbm;
   const Grid& g = r.grid();
   GdalDataset src(GDALCreate(GDALGetDriverByName("MEM"), "", g.cols, g.rows, 1, GDT_Float32, nullptr));
   if (!src) throw Error("cannot create an in-memory raster: " + gdal_last_error());
@@ -165,7 +164,7 @@ GeoOverlay rsrp_overlay_wgs84(const RunResult& run) {
 
   GeoOverlay ov;
   ov.image = Image(W, H);
-  const auto ramp = rsrp_ramp(run.scenario.threshold_dbm);
+  const auto ramp = rsrp_ramp(threshold_dbm);
   for (int y = 0; y < H; ++y) {
     for (int x = 0; x < W; ++x) {
       const int k = ramp_class(ramp, vals[static_cast<size_t>(y) * W + x]);
@@ -179,12 +178,13 @@ GeoOverlay rsrp_overlay_wgs84(const RunResult& run) {
   return ov;
 }
 
-std::string coverage_kml(const RunResult& run, const GeoOverlay& ov) {
+std::string coverage_kml(const RunResult& run, const std::vector<GeoOverlay>& overlays) {
+  if (overlays.empty()) throw Error("coverage.kml: no overlay");
   gdal_init();
   const Scenario& s = run.scenario;
   const auto& d = run.report.district;
   const std::string q = radio::technology_quantity(s.technology);
-  const double thr = s.threshold_dbm;
+  const double thr = s.effective_threshold_dbm();  // with the location and indoor margins
 
   // Colours from the same styles as coverage.gpkg.
   std::set<std::string> carrier_set;
@@ -233,7 +233,7 @@ std::string coverage_kml(const RunResult& run, const GeoOverlay& ov) {
   k += "  <Style id=\"commune\">\n    <LineStyle><color>ff282828</color><width>1.5</width></LineStyle>\n"
        "    <PolyStyle><fill>0</fill><outline>1</outline></PolyStyle>\n  </Style>\n";
 
-  // Received power overlay with its legend.
+  // Received power overlays with their legend.
   {
     const auto ramp = rsrp_ramp(thr);
     std::string legend = "<table>";
@@ -244,15 +244,25 @@ std::string coverage_kml(const RunResult& run, const GeoOverlay& ov) {
     }
     legend += "</table>";
     k += "  <Folder>\n    <name>Received power</name>\n    <open>1</open>\n";
-    k += "    <GroundOverlay>\n      <name>Best-server " + esc(q) + " (dBm)</name>\n";
-    k += "      <description>" + cdata("<p>Best-server " + esc(q) + " at " + fixed(s.link.rx_height_m, 1) +
-                                       " m; threshold " + fixed(thr, 1) + " dBm.</p>" + legend) +
-         "</description>\n";
-    k += std::string("      <color>") + kOverlayColor + "</color>\n      <drawOrder>1</drawOrder>\n";
-    k += "      <Icon><href>files/rsrp_dbm.png</href></Icon>\n";
-    k += "      <LatLonBox><north>" + fixed(ov.north, 7) + "</north><south>" + fixed(ov.south, 7) +
-         "</south><east>" + fixed(ov.east, 7) + "</east><west>" + fixed(ov.west, 7) + "</west></LatLonBox>\n";
-    k += "    </GroundOverlay>\n  </Folder>\n";
+    for (size_t i = 0; i < overlays.size(); ++i) {
+      const GeoOverlay& ov = overlays[i];
+      const GroupResult* gr = i > 0 && i - 1 < run.by_carrier.size() ? &run.by_carrier[i - 1] : nullptr;
+      const std::string who = gr ? esc(gr->name) : std::string("all carriers");
+      k += "    <GroundOverlay>\n      <name>Best-server " + esc(q) + " (dBm), " + who + "</name>\n";
+      if (i > 0) k += "      <visibility>0</visibility>\n";
+      k += "      <description>" + cdata("<p>Best-server " + esc(q) + " of " + who + " at " +
+                                         fixed(s.link.rx_height_m, 1) + " m; threshold " +
+                                         fixed(gr ? gr->threshold_dbm : thr, 1) + " dBm.</p>" + legend) +
+           "</description>\n";
+      k += std::string("      <color>") + kOverlayColor + "</color>\n      <drawOrder>" + std::to_string(i + 1) +
+           "</drawOrder>\n";
+      k += "      <Icon><href>files/" + (gr ? "rsrp_dbm_" + gr->key : std::string("rsrp_dbm")) +
+           ".png</href></Icon>\n";
+      k += "      <LatLonBox><north>" + fixed(ov.north, 7) + "</north><south>" + fixed(ov.south, 7) +
+           "</south><east>" + fixed(ov.east, 7) + "</east><west>" + fixed(ov.west, 7) + "</west></LatLonBox>\n";
+      k += "    </GroundOverlay>\n";
+    }
+    k += "  </Folder>\n";
   }
 
   // Communes.
@@ -362,8 +372,11 @@ std::string coverage_kml(const RunResult& run, const GeoOverlay& ov) {
 
 void write_coverage_kmz(const std::string& dir, const RunResult& run) {
   gdal_init();
-  const GeoOverlay ov = rsrp_overlay_wgs84(run);
-  const std::string kml = coverage_kml(run, ov);
+  std::vector<GeoOverlay> overlays{rsrp_overlay_wgs84(run.composite.best_dbm, run.scenario.effective_threshold_dbm())};
+  if (run.by_carrier.size() > 1) {
+    for (const auto& gr : run.by_carrier) overlays.push_back(rsrp_overlay_wgs84(gr.composite.best_dbm, gr.threshold_dbm));
+  }
+  const std::string kml = coverage_kml(run, overlays);
   const std::string path = (fs::path(dir) / "coverage.kmz").string();
   const std::string tmp = temp_name_for(path);
   std::error_code ec;
@@ -371,7 +384,10 @@ void write_coverage_kmz(const std::string& dir, const RunResult& run) {
   try {
     ZipWriter zip(tmp);
     zip.add("doc.kml", kml);  // first entry: what Google Earth opens
-    zip.add("files/rsrp_dbm.png", encode_png(ov.image));
+    zip.add("files/rsrp_dbm.png", encode_png(overlays[0].image));
+    for (size_t i = 1; i < overlays.size(); ++i) {
+      zip.add("files/rsrp_dbm_" + run.by_carrier[i - 1].key + ".png", encode_png(overlays[i].image));
+    }
     zip.add("files/site.png", encode_png(icon(true)));
     zip.add("files/village.png", encode_png(icon(false)));
     zip.close();

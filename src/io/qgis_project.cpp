@@ -247,7 +247,7 @@ std::string qgis_project_xml(const std::string& dir_in, const RunResult& run) {
   const Scenario& s = run.scenario;
   const Grid& g = run.inputs.dem.elevation_m.grid();
   const std::string quantity = radio::technology_quantity(s.technology);
-  const std::string thr = num(s.threshold_dbm);
+  const std::string thr = num(s.effective_threshold_dbm());
 
   // Vector styles from the GeoPackage.
   const fs::path gpkg = dir / "coverage.gpkg";
@@ -307,6 +307,13 @@ std::string qgis_project_xml(const std::string& dir_in, const RunResult& run) {
       ras("rsrp_dbm.tif", "Received power " + quantity + " (dBm), threshold " + thr + " dBm", true),
       ras("best_server.tif", "Best server", false),
       ras("server_count.tif", "Servers at or above " + thr + " dBm", false)};
+  // Received power of each carrier (rsrp_dbm_<key>.tif, when written).
+  std::vector<Layer> per_carrier;
+  for (const auto& gr : run.by_carrier) {
+    const std::string file = "rsrp_dbm_" + gr.key + ".tif";
+    if (!fs::exists(dir / file)) continue;
+    per_carrier.push_back(ras(file, gr.name + ": received power " + quantity + " (dBm)", false));
+  }
   ds.reset();
 
   struct Group {
@@ -316,6 +323,10 @@ std::string qgis_project_xml(const std::string& dir_in, const RunResult& run) {
   std::vector<Group> groups{{"Villages & sites", {&villages, &sites}}};
   if (has_communes) groups.push_back({"Communes", {&communes[0]}});
   groups.push_back({"Coverage rasters", {&rasters[0], &rasters[1], &rasters[2]}});
+  if (!per_carrier.empty()) {
+    groups.push_back({"Received power per carrier", {}});
+    for (const auto& l : per_carrier) groups.back().layers.push_back(&l);
+  }
 
   // Initial view: villages and communes, 8 % margin, at least 1 km across.
   Box view;

@@ -122,7 +122,7 @@ Symbols symbols(const RunResult& run) {
   std::set<std::string> carriers;
   for (const auto& c : run.inputs.cells) carriers.insert(c.carrier);
   s.carriers = categories_from_qml(qml_sites({carriers.begin(), carriers.end()}));
-  for (const auto& c : categories_from_qml(qml_villages(run.scenario.threshold_dbm))) {
+  for (const auto& c : categories_from_qml(qml_villages(run.scenario.effective_threshold_dbm()))) {
     if (c.value == "1") s.covered = c.color;
     if (c.value == "0") s.uncovered = c.color;
   }
@@ -145,7 +145,7 @@ void draw_points(Image& img, const Frame& fr, const RunResult& run, const Symbol
 }
 
 Image rsrp_map(const RunResult& run, const Frame& fr, const Raster<std::uint8_t>& hs, const Symbols& sym) {
-  const auto ramp = rsrp_ramp(run.scenario.threshold_dbm);
+  const auto ramp = rsrp_ramp(run.scenario.effective_threshold_dbm());
   Image img(fr.w, fr.h);
   const auto& best = run.composite.best_dbm;
   for (int y = 0; y < fr.h; ++y) {
@@ -287,7 +287,7 @@ std::string swatch(const Rgba8& c, double alpha) {
 }
 
 std::string point_legend(const RunResult& run, const Symbols& sym) {
-  const std::string thr = fixed(run.scenario.threshold_dbm, 0);
+  const std::string thr = fixed(run.scenario.effective_threshold_dbm(), 1);
   const std::string q = radio::technology_quantity(run.scenario.technology);
   std::string s = "<h4>Villages</h4><ul>";
   s += "<li><svg width=\"14\" height=\"14\"><circle cx=\"7\" cy=\"7\" r=\"5.5\" fill=\"" + hex_color(sym.covered) +
@@ -360,7 +360,7 @@ std::string commune_chart(const RunResult& run) {
 }
 
 std::string histogram_chart(const RunResult& run) {
-  const double t = run.scenario.threshold_dbm;
+  const double t = run.scenario.effective_threshold_dbm();
   const auto ramp = rsrp_ramp(t);
   const Grid& g = run.inputs.dem.elevation_m.grid();
   const double lo = t - 40, hi = t + 60, bin = 5;
@@ -412,7 +412,7 @@ std::string histogram_chart(const RunResult& run) {
     << "\" stroke=\"#333\"/>";
   o << "<line x1=\"" << fixed(X(t), 1) << "\" x2=\"" << fixed(X(t), 1) << "\" y1=\"" << topm - 6 << "\" y2=\""
     << topm + ph << "\" stroke=\"#111\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/>";
-  o << "<text x=\"" << fixed(X(t) + 5, 1) << "\" y=\"" << topm + 6 << "\" fill=\"#111\">threshold " << fixed(t, 0)
+  o << "<text x=\"" << fixed(X(t) + 5, 1) << "\" y=\"" << topm + 6 << "\" fill=\"#111\">threshold " << fixed(t, 1)
     << " dBm</text>";
   o << "<text x=\"" << left + pw / 2 << "\" y=\"" << h - 8 << "\" text-anchor=\"middle\">best-server "
     << esc(radio::technology_quantity(run.scenario.technology)) << " (dBm, 5 dB bins; end bins open)</text>";
@@ -474,6 +474,7 @@ std::string report_html(const RunResult& run) {
   const auto& d = run.report.district;
   const Grid& g = run.inputs.dem.elevation_m.grid();
   const std::string q = radio::technology_quantity(s.technology);
+  const double thr_dbm = s.effective_threshold_dbm();  // with the location and indoor margins
   const nlohmann::ordered_json sum = summary_json(run);
 
   std::ostringstream o;
@@ -484,14 +485,19 @@ std::string report_html(const RunResult& run) {
   o << "<h1>Coverage report — " << esc(s.name) << "</h1>\n";
   if (!s.description.empty()) o << "<p>" << esc(s.description) << "</p>\n";
   o << "<p class=\"meta\">phusong " << kVersion << " · model <code>" << esc(s.model) << "</code> · "
-    << esc(radio::technology_name(s.technology)) << " " << esc(q) << " &ge; " << fixed(s.threshold_dbm, 1)
-    << " dBm at " << fixed(s.link.rx_height_m, 1) << " m · radius " << fixed(s.radius_km, 1) << " km · grid "
+    << esc(radio::technology_name(s.technology)) << " " << esc(q) << " &ge; " << fixed(thr_dbm, 1) << " dBm";
+  if (s.margin_db() != 0.0) {
+    o << " (" << fixed(s.threshold_dbm, 1) << " dBm + margin " << fixed(s.margin_db(), 1) << " dB: location "
+      << fixed(s.location_pct, 1) << " %, shadowing &sigma; " << fixed(s.shadowing_sigma_db, 1) << " dB, indoor "
+      << fixed(s.indoor_margin_db, 1) << " dB)";
+  }
+  o << " at " << fixed(s.link.rx_height_m, 1) << " m · radius " << fixed(s.radius_km, 1) << " km · grid "
     << fixed(g.dx, 1) << " m in " << esc(run.inputs.working_crs) << "</p>\n";
 
   // District figures.
   long long covered_cells = 0;
   for (const float v : run.composite.best_dbm.data())
-    if (!std::isnan(v) && v >= s.threshold_dbm) ++covered_cells;
+    if (!std::isnan(v) && v >= thr_dbm) ++covered_cells;
   o << "<div class=\"cards\">"
     << "<div class=\"card\">Villages covered<b>" << d.villages_covered << " / " << d.villages_total << "</b>"
     << fixed(d.pct_villages(), 1) << " %</div>"
@@ -511,7 +517,7 @@ std::string report_html(const RunResult& run) {
   o << "<h2>Maps</h2>\n";
   {
     std::string legend = "<h4>Best-server " + esc(q) + "</h4><ul>";
-    for (const auto& c : rsrp_ramp(s.threshold_dbm)) {
+    for (const auto& c : rsrp_ramp(thr_dbm)) {
       if (c.color.a == 0) continue;
       legend += "<li>" + swatch(c.color, kRasterOpacity) + esc(c.label) + "</li>";
     }
@@ -555,6 +561,23 @@ std::string report_html(const RunResult& run) {
     << "</th><th class=\"n\">" << fixed(d.pct_villages(), 1) << "</th><th class=\"n\">"
     << thousands(d.population_covered) << " / " << thousands(d.population_total) << "</th><th class=\"n\">"
     << fixed(d.pct_population(), 1) << "</th><th></th></tr>\n</tbody></table>\n";
+
+  if (!run.by_carrier.empty() || !run.by_technology.empty()) {
+    o << "<h2>Coverage per carrier and technology</h2>\n<table id=\"carriers\"><thead><tr><th>Carrier / "
+         "technology</th><th>Threshold (dBm)</th><th>Villages covered</th><th>%</th><th>Population covered</th>"
+         "<th>%</th></tr></thead><tbody>\n";
+    for (const auto* groups : {&run.by_carrier, &run.by_technology}) {
+      for (const auto& gr : *groups) {
+        const auto& c = gr.report.district;
+        o << "<tr><td>" << esc(gr.name) << "</td><td class=\"n\">" << fixed(gr.threshold_dbm, 1)
+          << "</td><td class=\"n\">" << c.villages_covered << " / " << c.villages_total << "</td><td class=\"n\">"
+          << fixed(c.pct_villages(), 1) << "</td><td class=\"n\">" << thousands(c.population_covered) << " / "
+          << thousands(c.population_total) << "</td><td class=\"n\">" << fixed(c.pct_population(), 1)
+          << "</td></tr>\n";
+      }
+    }
+    o << "</tbody></table>\n";
+  }
 
   o << "<h2>Villages without coverage</h2>\n";
   if (d.uncovered.empty()) {

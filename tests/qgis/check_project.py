@@ -16,7 +16,8 @@ What it does:
      ("./coverage.gpkg|layername=...", "./rsrp_dbm.tif", ...) and no absolute
      path of the output folder appears;
   4. moves the output folder elsewhere (relative paths must follow) and
-     reads the project with QgsProject: it loads, the six layers are valid,
+     reads the project with QgsProject: it loads, the six layers (and one
+     received-power raster per carrier) are valid,
      renderers are of the right type with the classes of the side-car
      styles, the received-power legend shows the threshold, groups and
      visibility are as designed, project CRS = the working CRS, the initial
@@ -39,8 +40,7 @@ import xml.etree.ElementTree as ET
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-SHARED = os.path.abspath(os.path.join(REPO, "..", "shared"))
-DEM = os.path.join(SHARED, "geodata", "terrain", "srtm3_S36E149_brindabella.tif")
+DEM_REL = os.path.join("geodata", "terrain", "srtm3_S36E149_brindabella.tif")
 DATA = os.path.join(REPO, "tests", "data", "brindabella")
 SKIP = 77
 
@@ -62,7 +62,7 @@ COMMUNES = [
 ]
 
 
-def write_scenario(work):
+def write_scenario(work, dem):
     feats = []
     for cid, name, x0, y0, x1, y1 in COMMUNES:
         ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
@@ -77,7 +77,7 @@ def write_scenario(work):
         f.write(f"""name: Brindabella QGIS check
 description: Project check with communes.
 inputs:
-  dem: {DEM}
+  dem: {dem}
   sites: sites.csv
   villages: villages.csv
   communes: communes.geojson
@@ -93,14 +93,17 @@ radio:
     return path
 
 
-def check_text(qgs, out):
+def check_text(qgs, out, carriers):
     text = open(qgs, encoding="utf-8").read()
     root = ET.fromstring(text.split("\n", 1)[1])  # past the DOCTYPE line
     sources = [e.text for e in root.iter("datasource")]
     want = ["./coverage.gpkg|layername=villages", "./coverage.gpkg|layername=sites",
             "./coverage.gpkg|layername=communes", "./rsrp_dbm.tif", "./best_server.tif",
             "./server_count.tif"]
-    check(sources == want, f"project.qgs: relative sources {sources}")
+    check(sources[:6] == want, f"project.qgs: relative sources {sources[:6]}")
+    extra = sources[6:]
+    check(len(extra) == carriers and all(s.startswith("./rsrp_dbm_") and s.endswith(".tif") for s in extra),
+          f"project.qgs: one relative received-power raster per carrier {extra}")
     check(out not in text and os.path.dirname(out) not in text, "project.qgs: no absolute path")
     absolute = root.find("properties/Paths/Absolute")
     check(absolute is not None and absolute.text == "false", "project.qgs: Paths/Absolute = false")
@@ -116,7 +119,8 @@ def check_project(qgs, summary, out_png):
     prj = QgsProject.instance()
     check(prj.read(qgs), f"QgsProject.read({os.path.basename(qgs)})")
     layers = prj.mapLayers()
-    check(len(layers) == 6, f"{len(layers)} layers == 6")
+    carriers = [c["name"] for c in summary["by_carrier"]]
+    check(len(layers) == 6 + len(carriers), f"{len(layers)} layers == 6 + {len(carriers)} carriers")
     for lid, lyr in layers.items():
         check(lyr.isValid(), f"layer {lid} ({lyr.name()}) valid")
     check(prj.title() == summary["scenario"]["name"], f"title {prj.title()!r}")
@@ -170,10 +174,17 @@ def check_project(qgs, summary, out_png):
     # Layer tree: groups, order and visibility.
     root = prj.layerTreeRoot()
     groups = [c.name() for c in root.children() if isinstance(c, QgsLayerTreeGroup)]
-    check(groups == ["Villages & sites", "Communes", "Coverage rasters"], f"groups {groups}")
+    check(groups == ["Villages & sites", "Communes", "Coverage rasters", "Received power per carrier"],
+          f"groups {groups}")
     vis = {n.layerId().replace("phusong_", ""): n.isVisible() for n in root.findLayers()}
-    check(vis == {"villages": True, "sites": True, "communes": False, "rsrp_dbm": True,
-                  "best_server": False, "server_count": False}, f"visibility {vis}")
+    base = {k: v for k, v in vis.items() if not k.startswith("rsrp_dbm_")}
+    check(base == {"villages": True, "sites": True, "communes": False, "rsrp_dbm": True,
+                   "best_server": False, "server_count": False}, f"visibility {base}")
+    per_carrier = [n.layer() for n in root.findLayers() if n.layerId().startswith("phusong_rsrp_dbm_")]
+    check(len(per_carrier) == len(carriers) and not any(vis[l.id().replace("phusong_", "")] for l in per_carrier),
+          f"{len(per_carrier)} per-carrier rasters, hidden")
+    for l in per_carrier:
+        check(l.renderer().type() == "singlebandpseudocolor", f"{l.name()}: renderer {l.renderer().type()}")
 
     # Initial view holds every village.
     ext = prj.viewSettings().defaultViewExtent()
@@ -203,20 +214,22 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--phusong", default=os.path.join(REPO, "build", "phusong"), help="the phusong program")
     ap.add_argument("--out", default=None, help="work folder (default: a fresh temporary one)")
+    ap.add_argument("--shared", default=os.path.join(REPO, "..", "shared"), help="the shared data folder")
     args = ap.parse_args()
-    if not os.path.exists(DEM):
-        print(f"skipped: {DEM} is absent")
+    dem = os.path.abspath(os.path.join(args.shared, DEM_REL))
+    if not os.path.exists(dem):
+        print(f"skipped: {dem} is absent")
         return SKIP
     work = os.path.abspath(args.out or tempfile.mkdtemp(prefix="phusong-project-"))
     if os.path.isdir(work):
         shutil.rmtree(work)
     os.makedirs(work)
-    scenario = write_scenario(work)
+    scenario = write_scenario(work, dem)
     out = os.path.join(work, "out")
     subprocess.run([os.path.abspath(args.phusong), "run", scenario, "--quiet", "--out", out], check=True)
-    check_text(os.path.join(out, "project.qgs"), out)
     with open(os.path.join(out, "summary.json"), encoding="utf-8") as f:
         summary = json.load(f)
+    check_text(os.path.join(out, "project.qgs"), out, len(summary["by_carrier"]))
     moved = os.path.join(work, "moved", "deliverables")
     os.makedirs(os.path.dirname(moved))
     shutil.move(out, moved)

@@ -4,7 +4,8 @@
 //   - a GroundOverlay of the received-power raster warped to EPSG:4326
 //     (files/rsrp_dbm.png, coloured with the classes of rsrp_dbm.qml;
 //     no data and values below the lowest drawn class are transparent),
-//     its legend in the overlay's description;
+//     its legend in the overlay's description; with several carriers, one
+//     more overlay per carrier, hidden at first;
 //   - commune outlines (when the scenario has communes) with their figures;
 //   - one placemark per site and carrier, coloured like the sites layer's
 //     style, with a popup of its cells;
@@ -15,8 +16,10 @@
 // entries written that way with DOS date 0 (no clock), so the file is the
 // same for the same run.
 #include <string>
+#include <vector>
 
 #include "phusong/io/map_render.hpp"
+#include "phusong/raster/raster.hpp"
 
 namespace phusong {
 struct RunResult;
@@ -24,16 +27,19 @@ struct RunResult;
 
 namespace phusong::io {
 
-// The received-power raster in EPSG:4326 (nearest neighbour, at most 4096
-// pixels a side), coloured; bounds in degrees.
+// A received-power raster warped to EPSG:4326 (nearest neighbour, at most
+// 4096 pixels a side) and coloured with the classes of
+// qml_rsrp_raster(threshold_dbm); bounds in degrees.
 struct GeoOverlay {
   Image image;
   double west = 0, south = 0, east = 0, north = 0;
 };
-GeoOverlay rsrp_overlay_wgs84(const RunResult& run);
+GeoOverlay rsrp_overlay_wgs84(const Raster<float>& rsrp_dbm, double threshold_dbm);
 
-// The KML document; `overlay` gives the GroundOverlay's LatLonBox.
-std::string coverage_kml(const RunResult& run, const GeoOverlay& overlay);
+// The KML document.  overlays[0] is the best server over all cells
+// (files/rsrp_dbm.png, shown); when there are more, overlays[k] is
+// run.by_carrier[k-1] (files/rsrp_dbm_<key>.png, hidden at first).
+std::string coverage_kml(const RunResult& run, const std::vector<GeoOverlay>& overlays);
 
 // Writes <dir>/coverage.kmz (to a temporary name, then renamed).  Throws
 // phusong::Error on failure.

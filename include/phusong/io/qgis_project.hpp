@@ -8,6 +8,7 @@
 //   Coverage rasters   received power (shown), best server, server count
 //                      (./rsrp_dbm.tif, ./best_server.tif, ./server_count.tif;
 //                      only the received power is shown at first)
+//   Received power per carrier   ./rsrp_dbm_<carrier>.tif (not shown at first)
 //
 // Paths are relative to the project file, so the output folder can be moved
 // or zipped as a whole.  Each layer embeds the same style as its side-car
