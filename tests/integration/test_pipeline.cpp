@@ -175,7 +175,7 @@ TEST_CASE("pipeline: outputs are byte-identical with 1 and 2 threads") {
     REQUIRE_MESSAGE(fs::exists(other), other.string());
     CHECK_MESSAGE(slurp(e.path()) == slurp(other), e.path().filename().string() << " differs");
   }
-  CHECK(files == 10);
+  CHECK(files == 19);
 }
 
 TEST_CASE("pipeline: real SRTM terrain in a geographic CRS is reprojected to UTM") {
