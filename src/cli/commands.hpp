@@ -11,4 +11,5 @@ int cmd_p2p(int argc, char** argv);
 int cmd_profile(int argc, char** argv);
 int cmd_make_demo_district(int argc, char** argv);
 
+int cmd_make_pattern(int argc, char** argv);
 }  // namespace phusong::cli

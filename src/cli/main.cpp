@@ -23,6 +23,7 @@ void usage(FILE* out) {
                "  propose SCENARIO.yaml new sites for villages without signal (docs/planning.md)\n"
                "  make-demo-district    regenerate the embedded synthetic demo district\n"
                "  p2p                   one model's path loss over a terrain profile file\n"
+               "  make-pattern          write the project's analytical panel antenna pattern (MSI)\n"
                "  profile               terrain profile, line of sight and Fresnel zone between two points\n\n"
                "Options:\n"
                "  -h, --help            this help\n"
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
     if (cmd == "make-demo-district") return phusong::cli::cmd_make_demo_district(argc - 1, argv + 1);
     if (cmd == "p2p") return phusong::cli::cmd_p2p(argc - 1, argv + 1);
     if (cmd == "profile") return phusong::cli::cmd_profile(argc - 1, argv + 1);
+    if (cmd == "make-pattern") return phusong::cli::cmd_make_pattern(argc - 1, argv + 1);
     std::fprintf(stderr, "phusong: unknown command '%s' (expected run, make-demo-district, p2p, profile; see phusong --help)\n",
                  cmd.c_str());
     return 2;

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cmath>
 
+#include "phusong/radio/antenna_pattern.hpp"
+
 namespace phusong::radio {
 
 std::optional<Technology> parse_technology(const std::string& s) {
@@ -90,11 +92,20 @@ double reference_eirp_dbm(const Cell& c) {
 
 double relative_gain_db(const Cell& c, double bearing_deg, double depression_deg) {
   constexpr double kAm = 25.0, kSlaV = 20.0;
+  double phi = std::fmod(bearing_deg - c.azimuth_deg.value_or(0.0), 360.0);
+  if (phi > 180.0) phi -= 360.0;
+  if (phi < -180.0) phi += 360.0;
+  if (c.pattern) {
+    return -pattern_attenuation_db(*c.pattern, phi, depression_deg, c.tilt_deg,
+                                   c.azimuth_deg ? c.mechanical_tilt_deg : 0.0);
+  }
+  if (c.azimuth_deg && c.mechanical_tilt_deg != 0.0) {
+    const auto d = rotate_for_mechanical_tilt(phi, depression_deg, c.mechanical_tilt_deg);
+    phi = d[0];
+    depression_deg = d[1];
+  }
   double ah = 0.0;
   if (c.azimuth_deg) {
-    double phi = std::fmod(bearing_deg - *c.azimuth_deg, 360.0);
-    if (phi > 180.0) phi -= 360.0;
-    if (phi < -180.0) phi += 360.0;
     const double r = phi / c.beamwidth_deg;
     ah = -std::min(12.0 * r * r, kAm);
   }

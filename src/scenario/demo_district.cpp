@@ -1148,10 +1148,18 @@ std::string num_g(double v) {
   return buf;
 }
 
+// MobiFone's 1800 MHz sectors use the project's panel pattern file
+// (geodata/antennas, written by `phusong make-pattern`; path relative to
+// sites.csv); every other cell the parametric TR 36.814 pattern.
+constexpr const char* kPanelPatternPath = "../antennas/panel_65deg_17dbi_1800.msi";
+bool uses_panel_file(const Site& s, const SiteCell& c) {
+  return s.carrier == kMobifone && !c.gsm && c.beamwidth_deg == 65 && c.freq_mhz == 1800.0;
+}
+
 int write_sites(const std::filesystem::path& path, const std::vector<Site>& sites) {
   std::ofstream out = open_text(path);
   out << "site_id,cell_id,name,carrier,lon,lat,height_m,azimuth_deg,tilt_deg,beamwidth_deg,technology,"
-         "freq_mhz,bandwidth_mhz,eirp_dbm\n";
+         "freq_mhz,bandwidth_mhz,eirp_dbm,pattern\n";
   int rows = 0;
   for (const Site& s : sites) {
     for (const SiteCell& c : s.cells) {
@@ -1160,7 +1168,7 @@ int write_sites(const std::filesystem::path& path, const std::vector<Site>& site
           << (c.azimuth_deg >= 0 ? std::to_string(c.azimuth_deg) : "") << ','
           << (c.tilt_deg >= 0 ? std::to_string(c.tilt_deg) : "") << ',' << c.beamwidth_deg << ','
           << (c.gsm ? "gsm" : "lte") << ',' << num_g(c.freq_mhz) << ',' << num_g(c.bw_mhz) << ','
-          << fixed(c.eirp_dbm, 1) << '\n';
+          << fixed(c.eirp_dbm, 1) << ',' << (uses_panel_file(s, c) ? kPanelPatternPath : "") << '\n';
       ++rows;
     }
   }
@@ -1202,8 +1210,9 @@ void write_readme(const std::filesystem::path& path, std::uint64_t seed, const D
       << "containing commune polygon |\n"
       << "| `sites.csv` | " << s.sites << " mobile sites, " << s.cells << " cells, one row per cell: "
       << "`site_id,cell_id,name,carrier,lon,lat,height_m,azimuth_deg,tilt_deg,beamwidth_deg,technology,"
-      << "freq_mhz,bandwidth_mhz,eirp_dbm`; omni cells have empty azimuth and tilt and beamwidth 360; "
-      << "`eirp_dbm` is the total over the channel in the main beam |\n\n"
+      << "freq_mhz,bandwidth_mhz,eirp_dbm,pattern`; omni cells have empty azimuth and tilt and beamwidth 360; "
+      << "`eirp_dbm` is the total over the channel in the main beam; `pattern` (MobiFone's 1800 MHz sectors) "
+      << "names the antenna pattern file `" << kPanelPatternPath << "` (written by `phusong make-pattern`) |\n\n"
       << "## How it is made\n\n"
       << "Ridged, anisotropic gradient noise stretched along N20°W on a regional surface (a main river\n"
       << "trough, low hills to the west, a high ridge belt to the east); D8 drainage by Priority-Flood\n"

@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <map>
+#include <memory>
 #include <set>
 
 #include "phusong/core/error.hpp"
 #include "phusong/geo/crs.hpp"
 #include "phusong/io/vector_input.hpp"
+#include "phusong/radio/antenna_pattern.hpp"
 
 namespace phusong {
 
@@ -52,6 +56,8 @@ std::vector<radio::Cell> parse_cells(const std::string& path, const std::string&
   const io::VectorTable t = io::read_vector(path, working_crs, io::GeomKind::Point);
   std::vector<radio::Cell> cells;
   std::set<std::string> ids;
+  std::map<std::string, std::shared_ptr<const radio::AntennaPattern>> patterns;  // by resolved path
+  const std::filesystem::path sites_dir = std::filesystem::absolute(path).parent_path();
   for (size_t i = 0; i < t.rows.size(); ++i) {
     Reader r{t, i};
     radio::Cell c;
@@ -78,7 +84,23 @@ std::vector<radio::Cell> parse_cells(const std::string& path, const std::string&
     c.height_m = r.num("height_m", true, 30, 0.5, 500, " m above ground");
     const std::string az = r.str("azimuth_deg");
     if (!az.empty() && az != "omni") c.azimuth_deg = r.num("azimuth_deg", false, 0, 0, 360, " degrees");
-    c.tilt_deg = r.num("tilt_deg", false, 0, -20, 30, " degrees");
+    const std::string pat = r.str("pattern");
+    if (!pat.empty()) {
+      std::filesystem::path pp(pat);
+      if (pp.is_relative()) pp = sites_dir / pp;
+      c.pattern_path = pp.lexically_normal().string();
+      auto& slot = patterns[c.pattern_path];
+      if (!slot) {
+        if (!std::filesystem::exists(c.pattern_path)) {
+          throw InputError(path, "pattern", "file '" + pat + "' in " + r.where() + " not found",
+                           "an MSI/Planet pattern file, path relative to the sites file");
+        }
+        slot = std::make_shared<const radio::AntennaPattern>(radio::load_msi(c.pattern_path));
+      }
+      c.pattern = slot;
+    }
+    c.tilt_deg = r.num("tilt_deg", false, c.pattern ? c.pattern->electrical_tilt_deg : 0, -20, 30, " degrees");
+    c.mechanical_tilt_deg = r.num("mechanical_tilt_deg", false, 0, -20, 30, " degrees");
     c.beamwidth_deg = r.num("beamwidth_deg", false, c.azimuth_deg ? 65 : 360, 5, 360, " degrees");
     if (c.beamwidth_deg >= 360) c.azimuth_deg.reset();
     c.freq_mhz = r.num("freq_mhz", true, 1800, 30, 100000, " MHz");
@@ -89,7 +111,25 @@ std::vector<radio::Cell> parse_cells(const std::string& path, const std::string&
                                                  " is not a standard " + radio::technology_name(c.technology) + " channel",
                        c.technology == radio::Technology::Lte ? "1.4, 3, 5, 10, 15 or 20 MHz" : "5 to 100 MHz (FR1)");
     }
-    c.eirp_dbm = r.num("eirp_dbm", true, 58, -10, 90, " dBm");
+    // EIRP in the main beam: given, or transmitter power + antenna gain − feeder loss.
+    const double gain_dbi = r.num("gain_dbi", false, c.pattern ? c.pattern->gain_dbi : NAN, -20, 60, " dBi");
+    if (!r.str("tx_power_dbm").empty()) {
+      if (!r.str("eirp_dbm").empty()) {
+        throw InputError(path, "eirp_dbm", "both eirp_dbm and tx_power_dbm in " + r.where(), "one of them");
+      }
+      if (std::isnan(gain_dbi)) {
+        throw InputError(path, "gain_dbi", "missing in " + r.where() + " (tx_power_dbm needs an antenna gain)",
+                         "gain_dbi, or a pattern file with GAIN");
+      }
+      c.eirp_dbm = r.num("tx_power_dbm", false, 0, -30, 70, " dBm") + gain_dbi -
+                   r.num("feeder_loss_db", false, 0, 0, 30, " dB");
+      if (c.eirp_dbm < -10 || c.eirp_dbm > 90) {
+        throw InputError(path, "tx_power_dbm", "EIRP " + fmt_num(c.eirp_dbm) + " dBm in " + r.where() + " out of range",
+                         "-10 to 90 dBm EIRP");
+      }
+    } else {
+      c.eirp_dbm = r.num("eirp_dbm", true, 58, -10, 90, " dBm");
+    }
     cells.push_back(std::move(c));
   }
   return cells;
@@ -135,6 +175,21 @@ std::vector<analysis::Commune> parse_communes(const std::string& path, const std
   return out;
 }
 
+std::vector<radio::Cell> parse_scenario_cells(const Scenario& s, const std::string& working_crs) {
+  auto cells = parse_cells(s.sites_path, working_crs);
+  std::set<std::string> ids;
+  for (const auto& c : cells) ids.insert(c.cell_id);
+  for (const auto& p : s.extra_sites_paths) {
+    for (auto& c : parse_cells(p, working_crs)) {
+      if (!ids.insert(c.cell_id).second) {
+        throw InputError(p, "cell_id", "'" + c.cell_id + "' also appears in an earlier sites file", "unique cell ids across inputs.sites");
+      }
+      cells.push_back(std::move(c));
+    }
+  }
+  return cells;
+}
+
 Inputs load_inputs(const Scenario& s) {
   Inputs in;
   // Working CRS: as given, or the UTM zone of the villages' centre.
@@ -153,7 +208,11 @@ Inputs load_inputs(const Scenario& s) {
   if (crs_is_geographic(in.working_crs)) {
     throw InputError(s.file, "grid.crs", in.working_crs + " is geographic", "a projected CRS in metres (or auto)");
   }
-  auto all_cells = parse_cells(s.sites_path, in.working_crs);
+  auto all_cells = parse_scenario_cells(s, in.working_crs);
+  if (s.freq_override_mhz) {
+    for (auto& c : all_cells)
+      if (c.technology == s.technology) c.freq_mhz = *s.freq_override_mhz;
+  }
   for (auto& c : all_cells) {
     const bool carrier_ok = s.carriers.empty() || std::find(s.carriers.begin(), s.carriers.end(), c.carrier) != s.carriers.end();
     if (c.technology == s.technology && carrier_ok) {

@@ -373,15 +373,18 @@ TEST_CASE("demo district: sites and cells follow the contract and lie in the DEM
   const auto sites = test::read_csv(g.dir / "sites.csv");
   CHECK(sites.header == std::vector<std::string>{"site_id", "cell_id", "name", "carrier", "lon", "lat",
                                                  "height_m", "azimuth_deg", "tilt_deg", "beamwidth_deg",
-                                                 "technology", "freq_mhz", "bandwidth_mhz", "eirp_dbm"});
+                                                 "technology", "freq_mhz", "bandwidth_mhz", "eirp_dbm", "pattern"});
   const Dem d = read_dem(g.dir / "dem.tif");
   Transformer to_utm(kWgs84, "EPSG:32648");
   std::map<std::string, std::string> carrier_of;
   std::set<std::string> cell_ids;
   int omni = 0, gsm = 0, lte900 = 0;
   for (const auto& row : sites.rows) {
-    REQUIRE(row.size() == 14);
+    REQUIRE(row.size() == 15);
     INFO(row[1]);
+    // MobiFone's 1800 MHz sectors name the project's panel pattern file.
+    const bool panel = row[3] == "MobiFone" && row[9] == "65" && row[11] == "1800";
+    CHECK(row[14] == (panel ? "../antennas/panel_65deg_17dbi_1800.msi" : ""));
     cell_ids.insert(row[1]);
     CHECK(row[1].rfind(row[0], 0) == 0);
     const std::string& carrier = row[3];

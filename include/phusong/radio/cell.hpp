@@ -1,10 +1,13 @@
 #pragma once
 // Radio cells (sectors) of base stations, antenna gain and link budget.
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace phusong::radio {
+
+struct AntennaPattern;  // radio/antenna_pattern.hpp
 
 enum class Technology { Gsm, Umts, Lte, Nr };
 
@@ -24,12 +27,19 @@ struct Cell {
   double ground_m = 0;         // terrain height at the site (from the DEM)
   double height_m = 30;        // antenna height above ground
   std::optional<double> azimuth_deg;  // empty = omnidirectional
-  double tilt_deg = 0;         // downtilt, degrees (positive = down)
+  double tilt_deg = 0;         // electrical downtilt, degrees (positive = down)
+  double mechanical_tilt_deg = 0;  // mechanical downtilt: rotates the whole pattern
   double beamwidth_deg = 65;   // horizontal half-power beamwidth
   double vertical_beamwidth_deg = 10;
   double freq_mhz = 1800;
   double bandwidth_mhz = 10;
   double eirp_dbm = 58;        // total EIRP in the main beam over the channel
+  // Pattern from an MSI/Planet file (sites column `pattern`); empty = the
+  // parametric TR 36.814 pattern from beamwidth_deg / vertical_beamwidth_deg.
+  // With a pattern, tilt_deg is the absolute electrical tilt (the file's own
+  // tilt when the sites table leaves it empty).
+  std::shared_ptr<const AntennaPattern> pattern;
+  std::string pattern_path;    // as resolved from the sites table
 };
 
 // Number of resource blocks for an LTE channel bandwidth (3GPP TS 36.101
@@ -48,6 +58,10 @@ double reference_eirp_dbm(const Cell& c);
 // A = -min(-(A_H + A_V), 25).  Omni cells use the vertical part only.
 // bearing_deg: clockwise from north to the receiver; elevation_deg: angle
 // below the horizontal is positive (receiver lower than antenna).
+// A mechanical downtilt rotates the direction into the antenna frame first
+// (rotate_for_mechanical_tilt in antenna_pattern.hpp; sectors only).  Cells
+// with a pattern file use pattern_attenuation_db (summing method, see
+// antenna_pattern.hpp) instead of the parametric formula.
 double relative_gain_db(const Cell& c, double bearing_deg, double depression_deg);
 
 }  // namespace phusong::radio
