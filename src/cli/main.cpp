@@ -20,10 +20,11 @@ void usage(FILE* out) {
                "Commands:\n"
                "  run SCENARIO.yaml     coverage, village coverage report and output layers\n"
                "  coverage              one transmitter's path loss / received power raster (fast radial engine)\n"
+               "  compare A B --out DIR two runs (folders or scenarios) side by side: villages gained/lost, difference rasters\n"
                "  propose SCENARIO.yaml new sites for villages without signal (docs/planning.md)\n"
                "  make-demo-district    regenerate the embedded synthetic demo district\n"
-               "  p2p                   one model's path loss over a terrain profile file\n"
                "  make-pattern          write the project's analytical panel antenna pattern (MSI)\n"
+               "  p2p                   one model's path loss over a terrain profile file\n"
                "  profile               terrain profile, line of sight and Fresnel zone between two points\n\n"
                "Options:\n"
                "  -h, --help            this help\n"
@@ -53,12 +54,13 @@ int main(int argc, char** argv) {
     }
     if (cmd == "run") return phusong::cli::cmd_run(argc - 1, argv + 1);
     if (cmd == "coverage") return phusong::cli::cmd_coverage(argc - 1, argv + 1);
+    if (cmd == "compare") return phusong::cli::cmd_compare(argc - 1, argv + 1);
     if (cmd == "propose") return phusong::cli::cmd_propose(argc - 1, argv + 1);
     if (cmd == "make-demo-district") return phusong::cli::cmd_make_demo_district(argc - 1, argv + 1);
+    if (cmd == "make-pattern") return phusong::cli::cmd_make_pattern(argc - 1, argv + 1);
     if (cmd == "p2p") return phusong::cli::cmd_p2p(argc - 1, argv + 1);
     if (cmd == "profile") return phusong::cli::cmd_profile(argc - 1, argv + 1);
-    if (cmd == "make-pattern") return phusong::cli::cmd_make_pattern(argc - 1, argv + 1);
-    std::fprintf(stderr, "phusong: unknown command '%s' (expected run, make-demo-district, p2p, profile; see phusong --help)\n",
+    std::fprintf(stderr, "phusong: unknown command '%s' (expected run, coverage, compare, propose, make-demo-district, make-pattern, p2p, profile; see phusong --help)\n",
                  cmd.c_str());
     return 2;
   } catch (const phusong::InputError& e) {

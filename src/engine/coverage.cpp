@@ -12,6 +12,7 @@
 
 #include "phusong/core/error.hpp"
 #include "phusong/core/progress.hpp"
+#include "phusong/engine/clutter_loss.hpp"
 #include "phusong/engine/radial.hpp"
 #include "phusong/terrain/profile.hpp"
 
@@ -95,6 +96,11 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
   }
   if (cells.size() > 32000) throw InputError("sites", "cells", "too many cells", "at most 32000");
 
+  if (cfg.power_sum) {
+    if (cfg.power_sum->member.size() != cells.size()) throw Error("compute_coverage: power_sum members do not match the cells");
+    cfg.power_sum->sum_mw = Raster<double>(g, 0.0);
+    cfg.power_sum->best_dbm = Raster<float>(g, kNoDataF);
+  }
   if (groups && (groups->group_of_cell.size() != cells.size() || !per_group)) {
     throw Error("compute_coverage: cell groups do not match the cells");
   }
@@ -143,8 +149,11 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
       for (int r = rr.begin(); r != rr.end(); ++r) {
         const double y = g.cell_y(r);
         for (int c = w.c0; c <= w.c1; ++c) {
-          const float l = loss.at(r, c);
+          float l = loss.at(r, c);
           if (std::isnan(l)) continue;
+          if (cfg.clutter) {
+            l += static_cast<float>(clutter_loss_db(*cfg.clutter, dem, head.x, head.y, tip, r, c, link.rx_height_m, head.freq_mhz));
+          }
           const double x = g.cell_x(c);
           const double dx = x - head.x, dy = y - head.y;
           const double dist = std::max(std::hypot(dx, dy), 1.0);
@@ -154,6 +163,11 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
             const radio::Cell& cell = cells[idx];
             const double rx = radio::reference_eirp_dbm(cell) + radio::relative_gain_db(cell, bearing, depression) - l;
             update(out, r, c, idx, rx);
+            if (cfg.power_sum && cfg.power_sum->member[idx]) {
+              cfg.power_sum->sum_mw.at(r, c) += std::pow(10.0, rx / 10.0);
+              float& b = cfg.power_sum->best_dbm.at(r, c);
+              if (std::isnan(b) || rx > b) b = static_cast<float>(rx);
+            }
             if (groups && groups->group_of_cell[idx] >= 0) update((*per_group)[groups->group_of_cell[idx]], r, c, idx, rx);
           }
         }

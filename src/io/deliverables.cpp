@@ -267,6 +267,7 @@ nlohmann::ordered_json summary_json(const RunResult& run) {
   add_input("scenario", s.file);
   add_input("dem", s.dem_path);
   add_input("sites", s.sites_path);
+  for (size_t i = 0; i < s.extra_sites_paths.size(); ++i) add_input(("sites_" + std::to_string(i + 2)).c_str(), s.extra_sites_paths[i]);
   add_input("villages", s.villages_path);
   add_input("communes", s.communes_path);
   j["inputs"] = inputs;

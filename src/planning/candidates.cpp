@@ -219,7 +219,7 @@ CandidateSet make_candidates(const Scenario& s, const Inputs& in, const std::vec
   // Existing towers of any carrier or technology in the sites file.
   std::vector<std::pair<double, double>> towers;
   if (P.min_separation_m > 0) {
-    for (const auto& c : parse_cells(s.sites_path, in.working_crs)) towers.emplace_back(c.x, c.y);
+    for (const auto& c : parse_scenario_cells(s, in.working_crs)) towers.emplace_back(c.x, c.y);
   }
   const double sep2 = P.min_separation_m * P.min_separation_m;
   const double step2 = std::min(g.dx, g.dy) * std::min(g.dx, g.dy);

@@ -127,7 +127,7 @@ ProposeResult propose(const Scenario& s_in, const ProposeOptions& opt) {
   }
   EngineConfig cfg;
   cfg.radius_m = s.radius_km * 1000.0;
-  cfg.threshold_dbm = s.threshold_dbm;
+  cfg.threshold_dbm = s.effective_threshold_dbm();
   cfg.threads = opt.threads;
 
   Staging st;
@@ -147,7 +147,7 @@ ProposeResult propose(const Scenario& s_in, const ProposeOptions& opt) {
     Progress prog("existing network", R.inputs.cells.size(), Progress::auto_mode(opt.quiet));
     R.before = compute_coverage(dem, R.inputs.cells, *model, s.link, cfg, &prog);
   }
-  R.report_before = analysis::analyse(R.before, R.inputs.villages, R.inputs.communes, s.threshold_dbm);
+  R.report_before = analysis::analyse(R.before, R.inputs.villages, R.inputs.communes, s.effective_threshold_dbm());
   R.targets = R.report_before.district.uncovered;
   log_info(opt.quiet, "phusong propose: " + std::to_string(R.targets.size()) + " of " +
                           std::to_string(R.inputs.villages.size()) + " villages without coverage");
@@ -193,7 +193,7 @@ ProposeResult propose(const Scenario& s_in, const ProposeOptions& opt) {
             const float l = loss.at(k.row, k.col);
             if (std::isnan(l)) continue;
             const double rx = received_dbm(cell, k.ground_m, k.x, k.y, l, vx, vy, dem.at(vr[t], vc[t]), s.link.rx_height_m);
-            if (static_cast<float>(rx) >= s.threshold_dbm) est[ci * nh + hi].emplace_back(static_cast<int>(t), rx);
+            if (static_cast<float>(rx) >= s.effective_threshold_dbm()) est[ci * nh + hi].emplace_back(static_cast<int>(t), rx);
           }
           prog.advance();
         }
@@ -212,7 +212,7 @@ ProposeResult propose(const Scenario& s_in, const ProposeOptions& opt) {
             if (!std::isfinite(pl.loss_db)) continue;
             const double rx = received_dbm(cell, k.ground_m, k.x, k.y, static_cast<float>(pl.loss_db), vx, vy,
                                            dem.at(vr[t], vc[t]), s.link.rx_height_m);
-            if (static_cast<float>(rx) >= s.threshold_dbm) est[ci * nh + hi].emplace_back(static_cast<int>(t), rx);
+            if (static_cast<float>(rx) >= s.effective_threshold_dbm()) est[ci * nh + hi].emplace_back(static_cast<int>(t), rx);
           }
           prog.advance();
         }
@@ -286,7 +286,7 @@ ProposeResult propose(const Scenario& s_in, const ProposeOptions& opt) {
 
   // ---- the proposed sites, as a sites table (the same file a user appends) ----
   std::set<std::string> ids;
-  for (const auto& c : parse_cells(s.sites_path, R.inputs.working_crs)) ids.insert(c.cell_id), ids.insert(c.site_id);
+  for (const auto& c : parse_scenario_cells(s, R.inputs.working_crs)) ids.insert(c.cell_id), ids.insert(c.site_id);
   Transformer to_ll(R.inputs.working_crs, kWgs84);
   std::string csv = "site_id,cell_id,name,carrier,lon,lat,height_m,azimuth_deg,tilt_deg,beamwidth_deg,technology,"
                     "freq_mhz,bandwidth_mhz,eirp_dbm\n";
@@ -337,7 +337,7 @@ ProposeResult propose(const Scenario& s_in, const ProposeOptions& opt) {
       R.after.count.data()[i] = static_cast<std::uint8_t>(std::min(c, 255));
     }
   }
-  R.report_after = analysis::analyse(R.after, R.inputs.villages, R.inputs.communes, s.threshold_dbm);
+  R.report_after = analysis::analyse(R.after, R.inputs.villages, R.inputs.communes, s.effective_threshold_dbm());
   std::set<size_t> claimed_all;
   for (auto& ps : R.sites) claimed_all.insert(ps.claimed.begin(), ps.claimed.end());
   R.claims = static_cast<int>(claimed_all.size());

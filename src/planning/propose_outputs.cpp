@@ -171,7 +171,7 @@ void write_gpkg(const std::string& path, const ProposeResult& r) {
   GDALDatasetCommitTransaction(ds.get());
   io::store_layer_style(ds.get(), "proposals", "geom", io::qml_proposals(), "phusong proposals");
   io::store_layer_style(ds.get(), "backhaul", "geom", io::qml_backhaul(), "phusong backhaul");
-  io::store_layer_style(ds.get(), "villages", "geom", io::qml_villages(r.scenario.threshold_dbm), "phusong villages");
+  io::store_layer_style(ds.get(), "villages", "geom", io::qml_villages(r.scenario.effective_threshold_dbm()), "phusong villages");
   ds.reset();
   CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", nullptr);
 }
@@ -392,7 +392,7 @@ void write_proposals_outputs(const std::string& dir, ProposeResult& r) {
                      {"PHUSONG_TECHNOLOGY", radio::technology_name(r.scenario.technology)},
                      {"PHUSONG_PROPOSED_SITES", std::to_string(r.sites.size())}}};
   io::write_cog(at("rsrp_dbm_proposed.tif"), r.after.best_dbm, info);
-  io::write_text_file_atomic(at("rsrp_dbm_proposed.qml"), io::qml_rsrp_raster(r.scenario.threshold_dbm));
+  io::write_text_file_atomic(at("rsrp_dbm_proposed.qml"), io::qml_rsrp_raster(r.scenario.effective_threshold_dbm()));
   write_gpkg(at("proposals.gpkg"), r);
   io::write_text_file_atomic(at("proposals.csv"), proposals_csv(r));
   // proposed_sites.csv was written by propose() (the cells were read back from it).

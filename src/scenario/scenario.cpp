@@ -80,6 +80,12 @@ std::string resolve(const Ctx& c, const std::string& p) {
 
 }  // namespace
 
+const ClutterClass* ClutterConfig::find(int value) const {
+  auto it = std::lower_bound(classes.begin(), classes.end(), value,
+                             [](const ClutterClass& c, int v) { return c.value < v; });
+  return it != classes.end() && it->value == value ? &*it : nullptr;
+}
+
 double Scenario::margin_db() const {
   return radio::location_margin_db(shadowing_sigma_db, location_pct) + indoor_margin_db;
 }
@@ -96,7 +102,8 @@ Scenario load_scenario(const std::string& path) {
                      "valid YAML (see docs/scenario.md)");
   }
   if (!root || !root.IsMap()) throw InputError(path, "", "scenario is not a YAML mapping", "keys such as inputs, model, radio");
-  only_keys(c, root, "", {"name", "description", "inputs", "grid", "model", "radio", "output", "proposals"});
+  only_keys(c, root, "", {"name", "description", "inputs", "grid", "model", "radio", "output", "proposals", "clutter",
+                    "sinr"});
   Scenario s;
   s.file = path;
   s.name = get_str(c, root, "", "name", fs::path(path).stem().string());
@@ -106,7 +113,15 @@ Scenario load_scenario(const std::string& path) {
   const YAML::Node in = root["inputs"];
   only_keys(c, in, "inputs", {"dem", "sites", "villages", "communes"});
   s.dem_path = resolve(c, get_str(c, in, "inputs", "dem", "", true));
-  s.sites_path = resolve(c, get_str(c, in, "inputs", "sites", "", true));
+  if (in["sites"] && in["sites"].IsSequence()) {
+    for (const auto& x : in["sites"]) {
+      if (!x.IsScalar()) throw InputError(path, "inputs.sites", "list items must be file names", "a file or a list of files");
+      (s.sites_path.empty() ? s.sites_path : s.extra_sites_paths.emplace_back()) = resolve(c, x.as<std::string>());
+    }
+    if (s.sites_path.empty()) throw InputError(path, "inputs.sites", "empty list", "a file or a list of files");
+  } else {
+    s.sites_path = resolve(c, get_str(c, in, "inputs", "sites", "", true));
+  }
   s.villages_path = resolve(c, get_str(c, in, "inputs", "villages", "", true));
   s.communes_path = resolve(c, get_str(c, in, "inputs", "communes", ""));
 
@@ -152,7 +167,7 @@ Scenario load_scenario(const std::string& path) {
 
   if (const YAML::Node r = root["radio"]) {
     only_keys(c, r, "radio", {"technology", "rx_height_m", "threshold_dbm", "radius_km", "carriers",
-                              "location_probability_pct", "shadowing_sigma_db", "indoor_margin_db"});
+                              "location_probability_pct", "shadowing_sigma_db", "indoor_margin_db", "freq_mhz"});
     const std::string tech = get_str(c, r, "radio", "technology", "lte");
     auto t = radio::parse_technology(tech);
     if (!t) throw InputError(path, "radio.technology", "unknown value '" + tech + "'", "gsm, umts, lte or nr");
@@ -166,6 +181,7 @@ Scenario load_scenario(const std::string& path) {
                                    radio::default_shadowing_sigma_db(static_cast<int>(s.link.environment)), 0, 20,
                                    " dB");
     s.indoor_margin_db = get_num(c, r, "radio", "indoor_margin_db", 0.0, 0, 40, " dB");
+    if (r["freq_mhz"]) s.freq_override_mhz = get_num(c, r, "radio", "freq_mhz", 0, 30, 100000, " MHz");
     if (const YAML::Node cs = r["carriers"]) {
       if (!cs.IsSequence()) throw InputError(path, "radio.carriers", "must be a list", "e.g. [Viettel, VNPT]");
       for (const auto& x : cs) s.carriers.push_back(x.as<std::string>());
@@ -179,6 +195,66 @@ Scenario load_scenario(const std::string& path) {
     s.out_dir = resolve(c, get_str(c, o, "output", "dir", ""));
   }
   if (s.out_dir.empty()) s.out_dir = (fs::current_path() / "out" / fs::path(path).stem()).string();
+
+  if (const YAML::Node cl = root["clutter"]) {
+    const std::string w = "clutter";
+    only_keys(c, cl, w, {"raster", "p2108", "classes"});
+    ClutterConfig& C = s.clutter;
+    C.present = true;
+    C.raster_path = resolve(c, get_str(c, cl, w, "raster", "", true));
+    const std::string p2108 = get_str(c, cl, w, "p2108", "false");
+    if (p2108 != "true" && p2108 != "false")
+      throw InputError(path, "clutter.p2108", "value '" + p2108 + "'", "true or false");
+    C.p2108 = p2108 == "true";
+    const YAML::Node cs = cl["classes"];
+    if (!cs || !cs.IsMap() || cs.size() == 0)
+      throw InputError(path, "clutter.classes", "missing or empty",
+                       "a mapping from class value to {name, height_m, loss_db, loss_db_per_km}");
+    for (const auto& kv : cs) {
+      const std::string key = kv.first.as<std::string>();
+      const std::string kw = "clutter.classes." + key;
+      ClutterClass k;
+      try {
+        size_t pos = 0;
+        k.value = std::stoi(key, &pos);
+        if (pos != key.size()) throw std::invalid_argument(key);
+      } catch (const std::exception&) {
+        throw InputError(path, kw, "class '" + key + "' is not a whole number", "the raster's class values, e.g. 10");
+      }
+      only_keys(c, kv.second, kw, {"name", "height_m", "loss_db", "loss_db_per_km", "type"});
+      k.name = get_str(c, kv.second, kw, "name", "class " + key);
+      k.height_m = get_num(c, kv.second, kw, "height_m", 0, 0, 100, " m");
+      k.loss_db = get_num(c, kv.second, kw, "loss_db", 0, 0, 60, " dB");
+      k.loss_db_per_km = get_num(c, kv.second, kw, "loss_db_per_km", 0, 0, 2000, " dB/km");
+      const std::string type = get_str(c, kv.second, kw, "type", "open_rural");
+      static const std::vector<std::string> types = {"water_sea", "open_rural", "suburban", "urban", "trees_forest",
+                                                     "dense_urban"};
+      auto it = std::find(types.begin(), types.end(), type);
+      if (it == types.end())
+        throw InputError(path, kw + ".type", "unknown value '" + type + "'",
+                         "water_sea, open_rural, suburban, urban, trees_forest or dense_urban (ITU-R P.2108 Table 3)");
+      k.p2108_type = static_cast<int>(it - types.begin()) + 1;
+      if (C.find(k.value)) throw InputError(path, kw, "class listed twice", "each class value once");
+      C.classes.insert(std::lower_bound(C.classes.begin(), C.classes.end(), k.value,
+                                        [](const ClutterClass& a, int v) { return a.value < v; }),
+                       k);
+    }
+  }
+
+  if (const YAML::Node sn = root["sinr"]) {
+    const std::string w = "sinr";
+    only_keys(c, sn, w, {"carrier", "freq_mhz", "noise_figure_db", "bandwidth_mhz"});
+    SinrConfig& S = s.sinr;
+    S.present = true;
+    S.carrier = get_str(c, sn, w, "carrier", "", true);
+    if (!s.carriers.empty() && std::find(s.carriers.begin(), s.carriers.end(), S.carrier) == s.carriers.end())
+      throw InputError(path, "sinr.carrier", "'" + S.carrier + "' is not in radio.carriers",
+                       "one of the carriers the scenario evaluates");
+    if (!sn["freq_mhz"]) throw InputError(path, "sinr.freq_mhz", "missing", "the carrier frequency, MHz");
+    S.freq_mhz = get_num(c, sn, w, "freq_mhz", 0, 30, 100000, " MHz");
+    S.noise_figure_db = get_num(c, sn, w, "noise_figure_db", S.noise_figure_db, 0, 30, " dB");
+    S.bandwidth_mhz = get_num(c, sn, w, "bandwidth_mhz", 0, 0, 400, " MHz");
+  }
 
   if (const YAML::Node p = root["proposals"]) {
     const std::string w = "proposals";

@@ -19,11 +19,23 @@ class Progress;
 // (engine/radial.hpp, O(R^2)).
 enum class EngineKind { Exact, Fast };
 
+struct ClutterMap;  // engine/clutter_loss.hpp
+
+// Optional SINR accumulator: over the cells marked in `member`, the linear
+// sum of the received powers (mW) and the strongest one, per grid cell.
+struct PowerSum {
+  std::vector<char> member;  // per cell of compute_coverage's vector
+  Raster<double> sum_mw;     // 0 where none reaches
+  Raster<float> best_dbm;    // NaN where none reaches
+};
+
 struct EngineConfig {
   double radius_m = 10000.0;
   double threshold_dbm = -110.0;
   int threads = 0;  // 0 = all cores
   EngineKind kind = EngineKind::Exact;
+  const ClutterMap* clutter = nullptr;  // land-cover losses added to the path loss (optional)
+  PowerSum* power_sum = nullptr;        // SINR accumulation (optional; sized by compute_coverage)
 };
 
 struct Composite {

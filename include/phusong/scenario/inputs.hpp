@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "phusong/analysis/villages.hpp"
+#include "phusong/engine/clutter_loss.hpp"
 #include "phusong/radio/cell.hpp"
 #include "phusong/scenario/scenario.hpp"
 #include "phusong/terrain/dem.hpp"
@@ -20,13 +21,23 @@ struct Inputs {
   std::vector<analysis::Village> villages;
   std::vector<analysis::Commune> communes;
   int villages_reassigned = 0;             // village commune field differed from the polygon containing it
+  ClutterMap clutter;                      // land cover on the working grid (scenario `clutter:`; empty classes = none)
 };
+
+// Reads the land-cover raster of the scenario's `clutter:` block, warps it
+// (nearest neighbour) onto the working grid and maps its values to classes.
+// InputError when the raster cannot be read, has no CRS, does not overlap the
+// grid, or holds class values missing from clutter.classes (all named).
+ClutterMap load_clutter(const Scenario& s, const Grid& working_grid);
 
 // Parses a sites table (one row per cell) into cells; throws InputError on
 // missing columns, bad values (negative heights, unknown technology, ...).
 std::vector<radio::Cell> parse_cells(const std::string& path, const std::string& working_crs);
 std::vector<analysis::Village> parse_villages(const std::string& path, const std::string& working_crs);
 std::vector<analysis::Commune> parse_communes(const std::string& path, const std::string& working_crs);
+
+// All cells of the scenario's sites file(s), ids unique across files.
+std::vector<radio::Cell> parse_scenario_cells(const Scenario& s, const std::string& working_crs);
 
 // Everything, checked, before any computation.
 Inputs load_inputs(const Scenario& s);

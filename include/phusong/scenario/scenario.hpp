@@ -37,11 +37,40 @@ struct ProposalConfig {
   double backhaul_max_km = 30;
 };
 
+// The `clutter:` block (docs/scenario.md "Land cover"): a land-cover raster
+// and what each class value means.
+struct ClutterClass {
+  int value = 0;               // raster value
+  std::string name;
+  double height_m = 0;         // representative clutter (canopy/roof) height
+  double loss_db = 0;          // extra loss at a receiver standing in this class
+  double loss_db_per_km = 0;   // > 0: woodland; specific attenuation gamma for ITU-R P.833
+  int p2108_type = 2;          // prop::ClutterType for `p2108: true` (default open/rural)
+};
+struct ClutterConfig {
+  bool present = false;
+  std::string raster_path;
+  bool p2108 = false;          // receiver term from ITU-R P.2108 §3.1 instead of loss_db
+  std::vector<ClutterClass> classes;  // sorted by value
+  const ClutterClass* find(int value) const;
+};
+
+// The `sinr:` block: downlink SINR of one carrier on one frequency.
+struct SinrConfig {
+  bool present = false;
+  std::string carrier;
+  double freq_mhz = 0;
+  double noise_figure_db = 7;
+  double bandwidth_mhz = 0;    // noise bandwidth; 0 = one resource element (15 kHz) for RSRP/SS-RSRP
+};
+
 struct Scenario {
   std::string file;  // the YAML file
   std::string name, description;
   // inputs
   std::string dem_path, sites_path, villages_path, communes_path;  // communes optional
+  std::vector<std::string> extra_sites_paths;  // inputs.sites given as a list: the files after the first
+  std::optional<double> freq_override_mhz;      // radio.freq_mhz: what-if frequency for the scenario's cells
   // grid
   std::string crs;            // empty = automatic UTM
   double resolution_m = 0.0;  // 0 = the DEM's
@@ -65,6 +94,10 @@ struct Scenario {
   std::string out_dir;
   // proposals (phusong propose)
   ProposalConfig proposals;
+  // land cover (optional)
+  ClutterConfig clutter;
+  // downlink SINR (optional)
+  SinrConfig sinr;
 };
 
 // Parses and validates; throws InputError.

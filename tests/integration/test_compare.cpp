@@ -1,0 +1,73 @@
+// phusong compare: two runs of the Brindabella test district, B with one
+// more site next to a village that A leaves uncovered.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "phusong/core/error.hpp"
+#include "phusong/scenario/compare.hpp"
+#include "phusong/scenario/run.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+using namespace phusong;
+
+namespace {
+std::string slurp_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+TEST_CASE("compare: a site added next to an uncovered village shows as gained, figures add up") {
+  PHUSONG_REQUIRE_SHARED();
+  const fs::path dir = test::temp_dir("compare");
+  const fs::path src = test::source_dir() / "tests/data/brindabella";
+  // B: the same scenario with one more omni site at the "Centre" village.
+  std::string yaml = slurp_file(src / "scenario.yaml");
+  const std::string dem_line = "../../../../shared/geodata/terrain/srtm3_S36E149_brindabella.tif";
+  yaml.replace(yaml.find(dem_line), dem_line.size(), test::shared_path("geodata/terrain/srtm3_S36E149_brindabella.tif").string());
+  yaml.replace(yaml.find("sites.csv"), 9, "sites_b.csv");
+  yaml.replace(yaml.find("villages.csv"), 12, (src / "villages.csv").string());
+  yaml.replace(yaml.find("name: Brindabella test"), 22, "name: Brindabella plus one");
+  std::ofstream(dir / "b.yaml") << yaml;
+  std::ofstream(dir / "sites_b.csv") << slurp_file(src / "sites.csv")
+                                     << "B4,B4,Centre omni,Viettel,149.181,-35.501,30,,,360,lte,1800,10,58\n";
+  CompareOptions opt;
+  opt.quiet = true;
+  opt.out_dir = (dir / "out").string();
+  const CompareResult r = compare_runs((src / "scenario.yaml").string(), (dir / "b.yaml").string(), opt);
+
+  // Independent check against the two runs' own summaries.
+  RunOptions ro;
+  ro.quiet = true;
+  ro.out_dir = (dir / "a_again").string();
+  const RunResult a = run_scenario(load_scenario((src / "scenario.yaml").string()), ro);
+  ro.out_dir = (dir / "b_again").string();
+  const RunResult b = run_scenario(load_scenario((dir / "b.yaml").string()), ro);
+  CHECK(r.gained - r.lost == b.report.district.villages_covered - a.report.district.villages_covered);
+  CHECK(r.both + r.neither + r.gained + r.lost == static_cast<int>(a.report.villages.size()));
+  bool centre_gained = false;
+  for (const auto& v : r.villages)
+    if (v.name == "Centre") centre_gained = v.status() == "gained";
+  CHECK(centre_gained);
+  CHECK(r.lost == 0);               // adding a site never removes coverage
+  CHECK(r.km2_gained > 0.0);
+  CHECK(r.km2_lost == doctest::Approx(0.0));
+  for (const auto& f : {"diff_rsrp_db.tif", "coverage_change.tif", "compare.gpkg", "compare.json", "compare.md"})
+    CHECK_MESSAGE(fs::exists(dir / "out" / f), f);
+  const std::string md = slurp_file(dir / "out" / "compare.md");
+  CHECK(md.find("| Centre |") != std::string::npos);
+}
+
+TEST_CASE("compare: a folder that is not a run is a clear input error") {
+  const fs::path dir = test::temp_dir("compare_bad");
+  CompareOptions opt;
+  opt.out_dir = (dir / "out").string();
+  CHECK_THROWS_WITH_AS(compare_runs(dir.string(), dir.string(), opt),
+                       doctest::Contains("not a phusong run folder"), InputError);
+}
