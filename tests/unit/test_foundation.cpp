@@ -1,0 +1,148 @@
+// Unit tests of the foundation modules on tiny grids: raster, geo, terrain,
+// analysis.
+#include <doctest/doctest.h>
+#include <geos_c.h>
+
+#include <cmath>
+
+#include "phusong/analysis/villages.hpp"
+#include "phusong/geo/crs.hpp"
+#include "phusong/raster/raster.hpp"
+#include "phusong/terrain/dem.hpp"
+#include "phusong/terrain/profile.hpp"
+
+using namespace phusong;
+
+namespace {
+Grid tiny(int rows, int cols, double cell = 10.0) {
+  Grid g;
+  g.rows = rows;
+  g.cols = cols;
+  g.x_min = 1000;
+  g.y_max = 2000;
+  g.dx = g.dy = cell;
+  return g;
+}
+}  // namespace
+
+TEST_CASE("raster: row 0 is north, cell centres and containment") {
+  const Grid g = tiny(3, 4);
+  CHECK(g.cell_x(0) == 1005);
+  CHECK(g.cell_y(0) == 1995);  // northern row
+  CHECK(g.cell_y(2) == 1975);
+  CHECK(g.y_min() == 1970);
+  CHECK(g.contains(1000, 2000));
+  CHECK_FALSE(g.contains(1040, 1990));  // east edge is exclusive
+  CHECK(static_cast<int>(g.row_f(1971)) == 2);
+}
+
+TEST_CASE("raster: bilinear sampling is exact on a plane and NaN outside") {
+  Raster<float> r(tiny(3, 3), 0.0f);
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) r.at(i, j) = static_cast<float>(10 * j - 5 * i);  // z = x-linear, y-linear
+  // Between the centres of (0,0) and (1,1): the average of the four corners.
+  CHECK(sample_bilinear(r, 1010, 1990) == doctest::Approx((0 + 10 - 5 + 5) / 4.0));
+  CHECK(sample_bilinear(r, 1005, 1995) == doctest::Approx(0));
+  CHECK(std::isnan(sample_bilinear(r, 999, 1990)));
+  r.at(1, 1) = kNoDataF;
+  CHECK(std::isnan(sample_bilinear(r, 1012, 1988)));
+}
+
+TEST_CASE("geo: UTM zone choice and a PROJ round trip") {
+  CHECK(utm_epsg_for(106.75, 16.65) == 32648);   // Hướng Hóa
+  CHECK(utm_epsg_for(105.0, 20.4) == 32648);     // Quan Hóa
+  CHECK(utm_epsg_for(149.5, -35.5) == 32755);    // Brindabella
+  CHECK(utm_epsg_for(-179.9, 10) == 32601);
+  Transformer t(kWgs84, "EPSG:32648");
+  auto [x, y] = t.forward(105.0, 0.0);  // central meridian of zone 48 on the equator
+  CHECK(x == doctest::Approx(500000.0).epsilon(1e-9));
+  CHECK(y == doctest::Approx(0.0).epsilon(1e-6));
+  auto [lon, lat] = t.inverse(712345.0, 1843210.0);
+  auto [x2, y2] = t.forward(lon, lat);
+  CHECK(x2 == doctest::Approx(712345.0).epsilon(1e-9));
+  CHECK(y2 == doctest::Approx(1843210.0).epsilon(1e-9));
+  CHECK(crs_is_geographic("EPSG:4326"));
+  CHECK_FALSE(crs_is_geographic("EPSG:32648"));
+}
+
+TEST_CASE("terrain: voids are filled from their edges, none left") {
+  Raster<float> r(tiny(5, 5), 100.0f);
+  r.at(2, 2) = kNoDataF;
+  r.at(2, 3) = kNoDataF;
+  r.at(0, 0) = kNoDataF;
+  CHECK(fill_voids(r) == 3);
+  for (float v : r.data()) CHECK(v == doctest::Approx(100.0f));
+  // A void wider than the search distance still gets a value.
+  Raster<float> wide(tiny(4, 40), kNoDataF);
+  wide.at(0, 0) = 50.0f;
+  CHECK(fill_voids(wide, 2.0) == 159);
+  for (float v : wide.data()) CHECK_FALSE(std::isnan(v));
+}
+
+TEST_CASE("terrain: profile samples equally spaced, end exactly on the target") {
+  Raster<float> r(tiny(10, 10), 0.0f);
+  for (int i = 0; i < 10; ++i)
+    for (int j = 0; j < 10; ++j) r.at(i, j) = static_cast<float>(j);  // rises eastward 0.1 m per metre
+  prop::Profile p;
+  REQUIRE(extract_profile(r, 1005, 1995, 1095, 1995, 10.0, p));
+  CHECK(p.size() == 10);
+  CHECK(p.length_m() == doctest::Approx(90));
+  CHECK(p.distance_m[1] == doctest::Approx(10));
+  CHECK(p.height_m.front() == doctest::Approx(0));
+  CHECK(p.height_m.back() == doctest::Approx(9));
+  CHECK_FALSE(extract_profile(r, 1005, 1995, 1500, 1995, 10.0, p));  // leaves the grid
+}
+
+TEST_CASE("analysis: villages read their grid cell; communes add up; GEOS assigns communes") {
+  Composite comp{Raster<float>(tiny(2, 2), kNoDataF), Raster<std::int16_t>(tiny(2, 2), -1),
+                 Raster<std::uint8_t>(tiny(2, 2), 0)};
+  comp.best_dbm.at(0, 0) = -100.0f;
+  comp.best_cell.at(0, 0) = 0;
+  comp.count.at(0, 0) = 2;
+  comp.best_dbm.at(0, 1) = -115.0f;
+  comp.best_cell.at(0, 1) = 1;
+  std::vector<analysis::Village> v(3);
+  v[0] = {"1", "A", "", 100, 0, 0, 1004, 1996};  // cell (0,0): covered
+  v[1] = {"2", "B", "", 300, 0, 0, 1014, 1996};  // cell (0,1): -115 < -110
+  v[2] = {"3", "C", "", 50, 0, 0, 1004, 1984};   // cell (1,0): no signal
+  // Two communes: west half and east half, as WKB from GEOS.
+  GEOSContextHandle_t h = GEOS_init_r();
+  GEOSWKBWriter* w = GEOSWKBWriter_create_r(h);
+  GEOSWKTReader* rd = GEOSWKTReader_create_r(h);
+  std::vector<analysis::Commune> communes;
+  for (auto [name, wkt] : {std::pair{"West", "POLYGON((1000 1980,1010 1980,1010 2000,1000 2000,1000 1980))"},
+                           std::pair{"East", "POLYGON((1010 1980,1020 1980,1020 2000,1010 2000,1010 1980))"}}) {
+    GEOSGeometry* g = GEOSWKTReader_read_r(h, rd, wkt);
+    size_t n = 0;
+    unsigned char* buf = GEOSWKBWriter_write_r(h, w, g, &n);
+    analysis::Commune c;
+    c.name = name;
+    c.wkb.assign(buf, buf + n);
+    communes.push_back(c);
+    GEOSFree_r(h, buf);
+    GEOSGeom_destroy_r(h, g);
+  }
+  GEOSWKTReader_destroy_r(h, rd);
+  GEOSWKBWriter_destroy_r(h, w);
+  GEOS_finish_r(h);
+  CHECK(analysis::assign_communes(v, communes) == 3);
+  CHECK(v[0].commune == "West");
+  CHECK(v[1].commune == "East");
+  CHECK(v[2].commune == "West");
+  const auto rep = analysis::analyse(comp, v, communes, -110.0);
+  CHECK(rep.villages[0].covered);
+  CHECK(rep.villages[0].margin_db == doctest::Approx(10));
+  CHECK(rep.villages[0].servers == 2);
+  CHECK_FALSE(rep.villages[1].covered);
+  CHECK(rep.villages[1].cell_index == 1);
+  CHECK(std::isnan(rep.villages[2].rsrp_dbm));
+  CHECK(rep.district.villages_covered == 1);
+  CHECK(rep.district.villages_total == 3);
+  CHECK(rep.district.population_covered == 100);
+  CHECK(rep.district.pct_population() == doctest::Approx(100.0 * 100 / 450));
+  REQUIRE(rep.communes.size() == 2);
+  CHECK(rep.communes[0].name == "West");
+  CHECK(rep.communes[0].villages_covered == 1);
+  CHECK(rep.communes[0].villages_total == 2);
+  CHECK(rep.communes[1].uncovered == std::vector<size_t>{1});
+}
