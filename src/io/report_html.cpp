@@ -203,9 +203,67 @@ double nice_length(double target_m) {
 
 std::string length_text(double m) { return m >= 1000 ? fixed(m / 1000, m >= 10000 ? 0 : (std::fmod(m, 1000) == 0 ? 0 : 1)) + " km" : fixed(m, 0) + " m"; }
 
+// Greedy label placement: each label takes the first of its candidate
+// positions (right, left, above, below its point) that stays inside the
+// picture and overlaps no label placed before; otherwise it is left out.
+struct LabelPlacer {
+  struct Box {
+    double x0, y0, x1, y1;
+  };
+  int w, h;
+  std::vector<Box> taken;
+  std::ostringstream svg;
+  LabelPlacer(int width, int height) : w(width), h(height) {}
+
+  static size_t code_points(const std::string& s) {
+    size_t n = 0;
+    for (const unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+  }
+  bool free(const Box& b) const {
+    if (b.x0 < 0 || b.y0 < 0 || b.x1 > w || b.y1 > h) return false;
+    for (const auto& t : taken)
+      if (b.x0 < t.x1 && t.x0 < b.x1 && b.y0 < t.y1 && t.y0 < b.y1) return false;
+    return true;
+  }
+  // (x, y): the point; `centred`: one candidate, centred on the point.
+  void place(double x, double y, const std::string& text, double font_px, bool bold, double offset,
+             bool centred) {
+    const double tw = code_points(text) * font_px * (bold ? 0.62 : 0.56), th = font_px * 1.15;
+    struct Cand {
+      double bx0, by0;     // box corner
+      double tx, ty;       // text anchor, baseline
+      const char* anchor;  // start | end | middle
+    };
+    std::vector<Cand> cands;
+    if (centred) {
+      cands.push_back({x - tw / 2, y - th / 2, x, y + font_px * 0.35, "middle"});
+    } else {
+      cands.push_back({x + offset, y - th / 2, x + offset, y + font_px * 0.35, "start"});
+      cands.push_back({x - offset - tw, y - th / 2, x - offset, y + font_px * 0.35, "end"});
+      cands.push_back({x - tw / 2, y - offset - th, x, y - offset - font_px * 0.25, "middle"});
+      cands.push_back({x - tw / 2, y + offset, x, y + offset + font_px * 0.9, "middle"});
+    }
+    for (const auto& c : cands) {
+      const Box b{c.bx0, c.by0, c.bx0 + tw, c.by0 + th};
+      if (!free(b)) continue;
+      taken.push_back(b);
+      svg << "<text x=\"" << fixed(c.tx, 1) << "\" y=\"" << fixed(c.ty, 1) << "\" font-size=\"" << fixed(font_px, 1)
+          << "\" text-anchor=\"" << c.anchor << "\"" << (bold ? " font-weight=\"bold\" fill=\"#222\" fill-opacity=\"0.8\""
+                                                               : " fill=\"#111\"")
+          << " class=\"halo\">" << esc(text) << "</text>";
+      return;
+    }
+  }
+};
+
 // Labels, commune outlines, scale bar and north arrow over a map picture.
 std::string overlay_svg(const RunResult& run, const Frame& fr, bool labels) {
   const double fs_px = std::max(11.0, fr.w / 75.0);
+  LabelPlacer placer(fr.w, fr.h);
+  // Keep the scale bar (bottom left) and the north arrow (top right) clear.
+  placer.taken.push_back({0, fr.h * 0.88, fr.w * 0.32, static_cast<double>(fr.h)});
+  placer.taken.push_back({fr.w * 0.85, 0, static_cast<double>(fr.w), fr.h * 0.17});
   std::ostringstream o;
   o << "<svg class=\"overlay\" viewBox=\"0 0 " << fr.w << " " << fr.h
     << "\" preserveAspectRatio=\"none\" xmlns=\"http://www.w3.org/2000/svg\" font-family=\"sans-serif\">";
@@ -233,18 +291,21 @@ std::string overlay_svg(const RunResult& run, const Frame& fr, bool labels) {
     o << "<path d=\"" << d << "\" fill=\"none\" stroke=\"#333\" stroke-width=\"" << fixed(fr.w / 600.0, 2)
       << "\" stroke-dasharray=\"" << fixed(fr.w / 120.0, 1) << " " << fixed(fr.w / 240.0, 1) << "\"/>";
     if (labels) {
-      o << "<text x=\"" << fixed(fr.px((c.x_min + c.x_max) / 2), 1) << "\" y=\""
-        << fixed(fr.py((c.y_min + c.y_max) / 2), 1) << "\" font-size=\"" << fixed(fs_px * 1.1, 1)
-        << "\" font-weight=\"bold\" fill=\"#222\" fill-opacity=\"0.75\" text-anchor=\"middle\" class=\"halo\">"
-        << esc(c.name) << "</text>";
+      placer.place(fr.px((c.x_min + c.x_max) / 2), fr.py((c.y_min + c.y_max) / 2), c.name, fs_px * 1.1, true, 0,
+                   true);
     }
   }
   if (labels) {
-    const double k = std::max(1.0, std::min(fr.w, fr.h) / 700.0);
-    for (const auto& v : run.inputs.villages) {
-      o << "<text x=\"" << fixed(fr.px(v.x) + 6.5 * k, 1) << "\" y=\"" << fixed(fr.py(v.y) + fs_px * 0.35, 1)
-        << "\" font-size=\"" << fixed(fs_px, 1) << "\" fill=\"#111\" class=\"halo\">" << esc(v.name) << "</text>";
+    // Villages without coverage first: their names matter most.
+    const double off = 6.5 * std::max(1.0, std::min(fr.w, fr.h) / 700.0);
+    for (const bool covered : {false, true}) {
+      for (size_t i = 0; i < run.inputs.villages.size(); ++i) {
+        if (run.report.villages[i].covered != covered) continue;
+        const auto& v = run.inputs.villages[i];
+        placer.place(fr.px(v.x), fr.py(v.y), v.name, fs_px, false, off, false);
+      }
     }
+    o << placer.svg.str();
   }
   // Scale bar: about a fifth of the width, bottom left.
   const double len_m = nice_length(fr.w * fr.metres_per_px() / 5);
@@ -456,7 +517,7 @@ h1{font-size:1.6em;margin:0.2em 0}h2{border-bottom:2px solid #2c7bb6;padding-bot
 .map svg.overlay{position:absolute;left:0;top:0;width:100%;height:100%;pointer-events:none}
 .halo{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
 .legend{flex:1 1 220px;font-size:0.9em}.legend ul{list-style:none;padding:0;margin:0}.legend li{margin:2px 0}
-.legend svg{vertical-align:middle}
+.legend svg{vertical-align:middle}.legend ul.cols{columns:11em 2;column-gap:10px;font-size:0.9em}
 .sw{display:inline-block;width:22px;height:14px;border:1px solid #888;vertical-align:middle;margin-right:6px}
 .note{color:#555;font-size:0.88em}
 table{border-collapse:collapse;margin:8px 0;font-size:0.92em}th,td{border:1px solid #ccc;padding:3px 8px}
@@ -527,10 +588,12 @@ std::string report_html(const RunResult& run) {
                     legend,
                     "Best-server " + esc(q) + " at " + fixed(s.link.rx_height_m, 1) +
                         " m above ground, the colours of <code>rsrp_dbm.qml</code>. Grid north is up; the arrow "
-                        "points to true north.");
+                        "points to true north. Names that would overlap are left out (every village is in the "
+                        "tables below).");
   }
   {
-    std::string legend = "<h4>Best server (cell)</h4><ul>";
+    std::string legend = std::string("<h4>Best server (cell)</h4><ul") +
+                         (run.inputs.cells.size() > 16 ? " class=\"cols\"" : "") + ">";
     for (size_t i = 0; i < run.inputs.cells.size(); ++i) {
       const auto& c = run.inputs.cells[i];
       legend += "<li>" + swatch(parse_hex_color(palette_color_hex(i)), kRasterOpacity) + esc(c.carrier) + " " +
