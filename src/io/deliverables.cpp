@@ -216,6 +216,8 @@ void write_villages_csv(const std::string& path, const RunResult& run) {
   for (const auto& gr : run.by_carrier) o << ",covered_" << gr.key;
   o << ",carriers_count";
   for (const auto& gr : run.by_technology) o << ",covered_" << gr.key;
+  const bool sinr = run.scenario.sinr.present && run.sinr_db.rows() > 0;
+  if (sinr) o << ",sinr_db";
   o << '\n';
   for (size_t i = 0; i < run.inputs.villages.size(); ++i) {
     const auto& v = run.inputs.villages[i];
@@ -232,6 +234,12 @@ void write_villages_csv(const std::string& path, const RunResult& run) {
     }
     o << ',' << n;
     for (const auto& gr : run.by_technology) o << ',' << (gr.report.villages[i].covered ? 1 : 0);
+    if (sinr) {
+      // SINR at the village's grid cell (as rsrp_dbm).
+      const Grid& g = run.sinr_db.grid();
+      const int rr = static_cast<int>(std::floor(g.row_f(v.y))), cc = static_cast<int>(std::floor(g.col_f(v.x)));
+      o << ',' << (run.sinr_db.in_bounds(rr, cc) ? fixed(run.sinr_db.at(rr, cc), 2) : "");
+    }
     o << '\n';
   }
   write_text_file_atomic(path, o.str());
@@ -253,6 +261,23 @@ nlohmann::ordered_json stats_json(const analysis::CommuneStats& s, const RunResu
   return j;
 }
 }  // namespace
+
+// Vertical datum of the DEM from its CRS (compound or vertical CRS), else
+// the usual assumption for SRTM-derived DEMs.
+static std::string vertical_datum_of(const std::string& wkt) {
+  const std::string fallback = "unknown, assumed EGM96 (as for SRTM)";
+  if (wkt.empty()) return fallback;
+  OsrHandle h(OSRNewSpatialReference(nullptr));
+  auto srs = static_cast<OGRSpatialReferenceH>(h.get());
+  const char* text = wkt.c_str();
+  if (OSRImportFromWkt(srs, const_cast<char**>(&text)) != OGRERR_NONE) return fallback;
+  if (!OSRIsCompound(srs) && !OSRIsVertical(srs)) return fallback;
+  for (const char* node : {"VERT_DATUM", "VERT_CS"}) {
+    const char* v = OSRGetAttrValue(srs, node, 0);
+    if (v && *v) return v;
+  }
+  return fallback;
+}
 
 nlohmann::ordered_json summary_json(const RunResult& run) {
   const Scenario& s = run.scenario;
@@ -277,7 +302,40 @@ nlohmann::ordered_json summary_json(const RunResult& run) {
   j["terrain"] = {{"voids_filled", run.inputs.dem.info.voids_filled},
                   {"min_m", run.inputs.dem.info.min_m},
                   {"max_m", run.inputs.dem.info.max_m},
-                  {"vertical_unit", run.inputs.dem.info.vertical_unit}};
+                  {"vertical_unit", run.inputs.dem.info.vertical_unit},
+                  {"vertical_datum", vertical_datum_of(run.inputs.dem.info.source_crs_wkt)}};
+  if (s.clutter.present) {
+    nlohmann::ordered_json cls = nlohmann::ordered_json::array();
+    std::vector<long long> counts(run.inputs.clutter.classes.size(), 0);
+    for (auto k : run.inputs.clutter.index.data())
+      if (k >= 0) ++counts[static_cast<size_t>(k)];
+    for (size_t i = 0; i < s.clutter.classes.size(); ++i) {
+      const auto& k = s.clutter.classes[i];
+      cls.push_back({{"value", k.value}, {"name", k.name}, {"height_m", k.height_m}, {"loss_db", k.loss_db},
+                     {"loss_db_per_km", k.loss_db_per_km}, {"grid_cells", i < counts.size() ? counts[i] : 0}});
+    }
+    j["clutter"] = {{"raster", std::filesystem::path(s.clutter.raster_path).filename().string()},
+                    {"receiver", s.clutter.p2108 ? "ITU-R P.2108-1 3.1 height-gain correction" : "class loss_db"},
+                    {"woodland", "ITU-R P.833-10 2.1 eq. (1) over the last woodland section below the canopy"},
+                    {"classes", cls}};
+  }
+  if (s.sinr.present) {
+    long long n = 0, above0 = 0;
+    for (float v : run.sinr_db.data()) {
+      if (std::isnan(v)) continue;
+      ++n;
+      if (v >= 0) ++above0;
+    }
+    j["sinr"] = {{"carrier", s.sinr.carrier},
+                 {"freq_mhz", s.sinr.freq_mhz},
+                 {"cells", run.sinr_cells},
+                 {"noise_figure_db", s.sinr.noise_figure_db},
+                 {"noise_bandwidth_hz", run.sinr_noise_bandwidth_hz},
+                 {"noise_dbm", std::round(run.sinr_noise_dbm * 100) / 100},
+                 {"load", "full (every resource element of every cell transmitted)"},
+                 {"cells_with_signal", n},
+                 {"cells_sinr_at_least_0_db", above0}};
+  }
   const auto& L = s.link;
   j["model"] = {{"name", s.model}, {"engine", s.engine}, {"k_factor", L.k_factor}, {"climate", L.climate},
                 {"n0", L.n0}, {"eps", L.eps}, {"sigma", L.sigma},

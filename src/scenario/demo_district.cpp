@@ -1093,6 +1093,50 @@ void write_dem(const std::filesystem::path& path, const Terrain& t, std::uint64_
   ds.reset();
 }
 
+// Land cover in ESA WorldCover class codes (for scenarios/demo_clutter.yaml):
+//   80 permanent water  river channels (drainage >= 25 km², within 30 m of the stream)
+//   50 built-up         within 700 m of the district town
+//   40 cropland         valley floors: less than 30 m above the stream bed
+//   10 tree cover       everything higher: the forested slopes and ridges
+// A pure function of the terrain: deterministic, no random numbers.
+void write_landcover(const std::filesystem::path& path, const Terrain& t) {
+  gdal_init();
+  GDALDriverH drv = GDALGetDriverByName("GTiff");
+  if (!drv) throw Error("demo district: GDAL has no GTiff driver");
+  std::filesystem::remove(path);
+  const char* opts[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "ZLEVEL=9", nullptr};
+  GdalDataset ds(GDALCreate(drv, path.string().c_str(), kCols, kRows, 1, GDT_Byte, const_cast<char**>(opts)));
+  if (!ds) throw Error("demo district: cannot create " + path.string() + ": " + gdal_last_error());
+  const GDALDatasetH h = static_cast<GDALDatasetH>(ds.get());
+  double gt[6];
+  demo_district_grid().geotransform(gt);
+  GDALSetGeoTransform(h, gt);
+  OsrHandle srs(OSRNewSpatialReference(nullptr));
+  if (!srs || OSRImportFromEPSG(static_cast<OGRSpatialReferenceH>(srs.get()), 32648) != OGRERR_NONE)
+    throw Error("demo district: GDAL cannot build EPSG:32648: " + gdal_last_error());
+  GDALSetSpatialRef(h, static_cast<OGRSpatialReferenceH>(srs.get()));
+  GDALSetMetadataItem(h, "PHUSONG_SYNTHETIC", "yes", nullptr);
+  GDALSetMetadataItem(h, "DESCRIPTION", "SYNTHETIC land cover (ESA WorldCover codes) of the fictional demo district", nullptr);
+  GDALRasterBandH band = GDALGetRasterBand(h, 1);
+  GDALSetRasterNoDataValue(band, 0.0);
+  GDALSetDescription(band, "worldcover_class");
+  std::vector<std::uint8_t> buf(static_cast<std::size_t>(kRows) * kCols);
+  for (int r = 0; r < kRows; ++r) {
+    for (int c = 0; c < kCols; ++c) {
+      const std::size_t i = static_cast<std::size_t>(r) * kCols + c;
+      const double x = kXMin + (c + 0.5) * kCellM - kXc, y = kYMax - (r + 0.5) * kCellM - kYc;
+      std::uint8_t cls = 10;
+      if (t.stream_km2[i] >= 25.0 && t.stream_dist_m[i] <= 30.0) cls = 80;
+      else if (hypot2(x - t.town_x, y - t.town_y) <= 700.0) cls = 50;
+      else if (t.dem[i] - t.bed_m[i] < 30.0) cls = 40;
+      buf[i] = cls;
+    }
+  }
+  if (GDALRasterIO(band, GF_Write, 0, 0, kCols, kRows, buf.data(), kCols, kRows, GDT_Byte, 0, 0) != CE_None)
+    throw Error("demo district: cannot write " + path.string() + ": " + gdal_last_error());
+  ds.reset();
+}
+
 std::ofstream open_text(const std::filesystem::path& p) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   if (!out) throw Error("demo district: cannot write " + p.string());
@@ -1212,7 +1256,10 @@ void write_readme(const std::filesystem::path& path, std::uint64_t seed, const D
       << "`site_id,cell_id,name,carrier,lon,lat,height_m,azimuth_deg,tilt_deg,beamwidth_deg,technology,"
       << "freq_mhz,bandwidth_mhz,eirp_dbm,pattern`; omni cells have empty azimuth and tilt and beamwidth 360; "
       << "`eirp_dbm` is the total over the channel in the main beam; `pattern` (MobiFone's 1800 MHz sectors) "
-      << "names the antenna pattern file `" << kPanelPatternPath << "` (written by `phusong make-pattern`) |\n\n"
+      << "names the antenna pattern file `" << kPanelPatternPath << "` (written by `phusong make-pattern`) |\n"
+      << "| `landcover.tif` | land cover in ESA WorldCover class codes on the DEM grid (Byte, nodata 0): 80 water "
+      << "(river channels), 50 built-up (700 m around the town), 40 cropland (valley floors less than 30 m above the "
+      << "stream bed), 10 tree cover (the slopes above); used by `scenarios/demo_clutter.yaml` |\n\n"
       << "## How it is made\n\n"
       << "Ridged, anisotropic gradient noise stretched along N20°W on a regional surface (a main river\n"
       << "trough, low hills to the west, a high ridge belt to the east); D8 drainage by Priority-Flood\n"
@@ -1268,6 +1315,7 @@ DemoDistrictSummary generate_demo_district(const DemoDistrictOptions& opt) {
   s.rsrp_threshold_dbm = kRsrpThresholdDbm;
 
   write_dem(opt.out_dir / "dem.tif", terrain, opt.seed);
+  write_landcover(opt.out_dir / "landcover.tif", terrain);
   write_communes(opt.out_dir / "communes.geojson", district);
   write_villages(opt.out_dir / "villages.csv", villages, district);
   s.cells = write_sites(opt.out_dir / "sites.csv", plan.sites);

@@ -1,6 +1,10 @@
 #include "phusong/scenario/inputs.hpp"
 
+#include <gdalwarper.h>
+#include <gdal_utils.h>
+
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -10,7 +14,9 @@
 #include "phusong/core/error.hpp"
 #include "phusong/geo/crs.hpp"
 #include "phusong/io/vector_input.hpp"
+#include "phusong/propagation/clutter.hpp"
 #include "phusong/radio/antenna_pattern.hpp"
+#include "phusong/raster/gdal_raii.hpp"
 
 namespace phusong {
 
@@ -190,6 +196,64 @@ std::vector<radio::Cell> parse_scenario_cells(const Scenario& s, const std::stri
   return cells;
 }
 
+ClutterMap load_clutter(const Scenario& s, const Grid& g) {
+  const ClutterConfig& C = s.clutter;
+  const std::string& path = C.raster_path;
+  ClutterMap m;
+  m.p2108 = C.p2108;
+  m.index = Raster<std::int16_t>(g, -1);
+  gdal_init();
+  if (!std::filesystem::exists(path)) throw InputError(s.file, "clutter.raster", "file " + path + " not found", "a land-cover raster");
+  GdalDataset src(GDALOpen(path.c_str(), GA_ReadOnly));
+  if (!src || GDALGetRasterCount(src.get()) < 1)
+    throw InputError(path, "clutter.raster", "cannot read as a raster: " + gdal_last_error(), "any GDAL raster with one band of class values");
+  if (!GDALGetSpatialRef(src.get()))
+    throw InputError(path, "clutter.raster", "raster has no coordinate reference system", "a georeferenced land-cover raster");
+  // Nearest neighbour onto the working grid: class values are not averaged.
+  std::vector<std::string> args = {"-of", "MEM", "-t_srs", g.crs_wkt, "-te", fmt_num(g.x_min), fmt_num(g.y_min()),
+                                   fmt_num(g.x_max()), fmt_num(g.y_max), "-ts", std::to_string(g.cols),
+                                   std::to_string(g.rows), "-r", "near", "-ot", "Int32", "-dstnodata",
+                                   std::to_string(INT_MIN), "-et", "0"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  GDALWarpAppOptions* wopts = GDALWarpAppOptionsNew(argv.data(), nullptr);
+  GDALDatasetH srcs[1] = {src.get()};
+  int usage_error = 0;
+  GdalDataset out(GDALWarp("", nullptr, 1, srcs, wopts, &usage_error));
+  GDALWarpAppOptionsFree(wopts);
+  if (!out) throw InputError(path, "clutter.raster", "cannot reproject to the working grid: " + gdal_last_error());
+  std::vector<std::int32_t> buf(static_cast<size_t>(g.rows) * g.cols);
+  if (GDALRasterIO(GDALGetRasterBand(out.get(), 1), GF_Read, 0, 0, g.cols, g.rows, buf.data(), g.cols, g.rows, GDT_Int32,
+                   0, 0) != CE_None)
+    throw Error("cannot read the reprojected land cover");
+  for (const auto& k : C.classes) {
+    m.classes.push_back({k.value, k.name, k.height_m, k.loss_db, k.loss_db_per_km / 1000.0, k.p2108_type});
+  }
+  std::set<int> missing;
+  long long known = 0;
+  for (size_t i = 0; i < buf.size(); ++i) {
+    if (buf[i] == INT_MIN) continue;
+    const ClutterClass* k = C.find(buf[i]);
+    if (!k) {
+      missing.insert(buf[i]);
+      continue;
+    }
+    m.index.data()[i] = static_cast<std::int16_t>(k - C.classes.data());
+    ++known;
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (int v : missing) list += (list.empty() ? "" : ", ") + std::to_string(v);
+    throw InputError(s.file, "clutter.classes",
+                     "land-cover class" + std::string(missing.size() > 1 ? "es " : " ") + list + " of " + path +
+                         " missing from the table",
+                     "an entry under clutter.classes for every class value in the area (or no-data in the raster)");
+  }
+  if (known == 0) throw InputError(path, "clutter.raster", "does not cover the area of interest", "land cover over the grid");
+  return m;
+}
+
 Inputs load_inputs(const Scenario& s) {
   Inputs in;
   // Working CRS: as given, or the UTM zone of the villages' centre.
@@ -284,6 +348,23 @@ Inputs load_inputs(const Scenario& s) {
     }
   }
   in.villages_reassigned = analysis::assign_communes(in.villages, in.communes);
+  if (s.clutter.present) {
+    if (s.clutter.p2108) {
+      // ITU-R P.2108 §3.1 validity for every class and frequency, before any computation.
+      std::set<double> freqs;
+      for (const auto& c : in.cells) freqs.insert(c.freq_mhz);
+      for (const auto& c : in.other_cells) freqs.insert(c.freq_mhz);
+      for (const auto& k : s.clutter.classes) {
+        const double R = k.height_m > 0 ? k.height_m
+                                        : prop::p2108_default_clutter_height_m(static_cast<prop::ClutterType>(k.p2108_type));
+        for (double f : freqs) {
+          prop::p2108_check_height_gain(f / 1000.0, s.link.rx_height_m, prop::kP2108DefaultStreetWidthM, R, k.p2108_type,
+                                        s.file + ": clutter.classes." + std::to_string(k.value));
+        }
+      }
+    }
+    in.clutter = load_clutter(s, g);
+  }
   return in;
 }
 

@@ -17,6 +17,7 @@
 #include "phusong/io/report_html.hpp"
 #include "phusong/io/raster_output.hpp"
 #include "phusong/io/styles.hpp"
+#include "phusong/io/styles_radio.hpp"
 #include "phusong/propagation/model.hpp"
 #include "phusong/radio/variability.hpp"
 
@@ -62,6 +63,21 @@ std::string identifier_of(const std::string& name) {
   return out.empty() ? "x" : out;
 }
 
+double sinr_noise_bandwidth_hz(const Scenario& s) {
+  if (s.sinr.bandwidth_mhz > 0) return s.sinr.bandwidth_mhz * 1e6;
+  switch (s.technology) {
+    case radio::Technology::Gsm: return 200e3;
+    case radio::Technology::Umts: return 3.84e6;
+    case radio::Technology::Lte: return 15e3;
+    case radio::Technology::Nr: return 30e3;
+  }
+  return 15e3;
+}
+
+double sinr_noise_dbm(const Scenario& s) {
+  return -174.0 + 10.0 * std::log10(sinr_noise_bandwidth_hz(s)) + s.sinr.noise_figure_db;
+}
+
 RunResult run_scenario(const Scenario& s_in, const RunOptions& opt) {
   RunResult run;
   run.scenario = s_in;
@@ -91,6 +107,28 @@ RunResult run_scenario(const Scenario& s_in, const RunOptions& opt) {
                             pct(s.shadowing_sigma_db) + " dB, indoor " + pct(s.indoor_margin_db) + " dB)");
   }
   cfg.threads = opt.threads;
+  if (!run.inputs.clutter.classes.empty()) {
+    cfg.clutter = &run.inputs.clutter;
+    log_info(opt.quiet, "phusong: land cover " + s.clutter.raster_path + ", " +
+                            std::to_string(run.inputs.clutter.classes.size()) + " classes" +
+                            (s.clutter.p2108 ? " (receiver: ITU-R P.2108 3.1)" : "") +
+                            (run.inputs.clutter.has_woodland() ? ", woodland by ITU-R P.833" : ""));
+  }
+  // Downlink SINR: the carrier's cells on the chosen frequency.
+  PowerSum sinr_acc;
+  if (s.sinr.present) {
+    for (const auto& c : run.inputs.cells) {
+      const bool m = c.carrier == s.sinr.carrier && std::abs(c.freq_mhz - s.sinr.freq_mhz) < 1e-6;
+      sinr_acc.member.push_back(m ? 1 : 0);
+      run.sinr_cells += m ? 1 : 0;
+    }
+    if (run.sinr_cells == 0) {
+      throw InputError(s.file, "sinr", "no " + radio::technology_name(s.technology) + " cell of carrier '" +
+                                           s.sinr.carrier + "' on " + pct(s.sinr.freq_mhz) + " MHz near the area",
+                       "a carrier and frequency of the scenario's cells");
+    }
+    cfg.power_sum = &sinr_acc;
+  }
   cfg.kind = s.engine == "fast" ? EngineKind::Fast : EngineKind::Exact;
 
   Staging st;
@@ -136,6 +174,7 @@ RunResult run_scenario(const Scenario& s_in, const RunOptions& opt) {
         if (c.technology == t) cells.push_back(c);
       if (cells.empty()) continue;
       EngineConfig tcfg = cfg;
+      tcfg.power_sum = nullptr;
       tcfg.threshold_dbm = radio::default_threshold_dbm(t) + s.margin_db();
       GroupResult gr{radio::technology_name(t), radio::technology_name(t), tcfg.threshold_dbm,
                      compute_coverage(run.inputs.dem.elevation_m, cells, *model, s.link, tcfg, &prog), {}};
@@ -144,6 +183,22 @@ RunResult run_scenario(const Scenario& s_in, const RunOptions& opt) {
     }
   }
   run.report = analysis::analyse(run.composite, run.inputs.villages, run.inputs.communes, cfg.threshold_dbm);
+  if (s.sinr.present) {
+    // SINR = S / (I + N): S the strongest cell of the set, I the sum of the
+    // others (linear mW, full load: every resource element transmitted at the
+    // reference power), N thermal noise in the quantity's bandwidth.
+    run.sinr_noise_bandwidth_hz = sinr_noise_bandwidth_hz(s);
+    run.sinr_noise_dbm = sinr_noise_dbm(s);
+    const double n_mw = std::pow(10.0, run.sinr_noise_dbm / 10.0);
+    run.sinr_db = Raster<float>(g, kNoDataF);
+    for (size_t i = 0; i < run.sinr_db.data().size(); ++i) {
+      const float best = sinr_acc.best_dbm.data()[i];
+      if (std::isnan(best)) continue;
+      const double s_mw = std::pow(10.0, best / 10.0);
+      const double i_mw = std::max(sinr_acc.sum_mw.data()[i] - s_mw, 0.0);
+      run.sinr_db.data()[i] = static_cast<float>(10.0 * std::log10(s_mw / (i_mw + n_mw)));
+    }
+  }
   run.compute_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   // ---- outputs, staged then moved into place ----
@@ -186,6 +241,17 @@ RunResult run_scenario(const Scenario& s_in, const RunOptions& opt) {
                "server_count.qml", "coverage.gpkg", "villages.csv", "summary.json", "report.md",
                "project.qgs", "coverage.kmz", "report.html"};
   run.files.insert(run.files.begin() + 6, carrier_files.begin(), carrier_files.end());
+  if (s.sinr.present) {
+    io::BandInfo bi{"downlink SINR of " + s.sinr.carrier + " on " + pct(s.sinr.freq_mhz) + " MHz", "dB",
+                    {{"PHUSONG_SINR_CARRIER", s.sinr.carrier},
+                     {"PHUSONG_SINR_FREQ_MHZ", pct(s.sinr.freq_mhz)},
+                     {"PHUSONG_NOISE_DBM", pct(run.sinr_noise_dbm)},
+                     {"PHUSONG_NOISE_FIGURE_DB", pct(s.sinr.noise_figure_db)},
+                     {"PHUSONG_LOAD", "full"}}};
+    io::write_cog(at("sinr_db.tif"), run.sinr_db, bi);
+    io::write_text_file_atomic(at("sinr_db.qml"), io::qml_sinr_raster());
+    run.files.insert(run.files.begin() + 6, {"sinr_db.tif", "sinr_db.qml"});
+  }
   io::write_coverage_gpkg(at("coverage.gpkg"), run);
   io::write_villages_csv(at("villages.csv"), run);
   io::write_text_file_atomic(at("summary.json"), io::summary_json(run).dump(2) + "\n");

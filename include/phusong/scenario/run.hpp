@@ -35,7 +35,21 @@ struct RunResult {
   std::string out_dir;
   std::vector<std::string> files;  // written, relative to out_dir
   double compute_seconds = 0;
+  // Downlink SINR (scenario `sinr:`; empty raster when absent): best server of
+  // the carrier on the frequency over the others on it plus thermal noise.
+  Raster<float> sinr_db;
+  double sinr_noise_dbm = 0;        // noise power in the noise bandwidth
+  double sinr_noise_bandwidth_hz = 0;
+  int sinr_cells = 0;               // cells of the carrier on the frequency
 };
+
+// Thermal noise bandwidth of the scenario's SINR: sinr.bandwidth_mhz, or the
+// bandwidth the technology's power quantity is measured in: one LTE resource
+// element (15 kHz), one NR resource element at 30 kHz subcarrier spacing, a
+// GSM carrier (200 kHz), the UMTS chip rate (3.84 MHz).
+double sinr_noise_bandwidth_hz(const Scenario& s);
+// -174 dBm/Hz + 10 log10(bandwidth) + noise figure.
+double sinr_noise_dbm(const Scenario& s);
 
 RunResult run_scenario(const Scenario& s, const RunOptions& opt);
 
