@@ -98,6 +98,15 @@ RunResult run_scenario(const Scenario& s_in, const RunOptions& opt) {
     log_info(opt.quiet, "phusong: warning: " + std::to_string(run.inputs.dem.info.voids_filled) +
                             " void cells in the DEM were filled by interpolation");
   }
+  // The model's parameter ranges for every cell, before any folder or progress.
+  for (const auto* list : {&run.inputs.cells, &run.inputs.other_cells}) {
+    for (const auto& c : *list) {
+      prop::LinkParams p = s.link;
+      p.freq_mhz = c.freq_mhz;
+      p.tx_height_m = c.height_m;
+      model->check(p, "sites: cell " + c.cell_id);
+    }
+  }
   EngineConfig cfg;
   cfg.radius_m = s.radius_km * 1000.0;
   cfg.threshold_dbm = s.effective_threshold_dbm();
