@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "phusong/core/error.hpp"
@@ -70,4 +71,34 @@ TEST_CASE("compare: a folder that is not a run is a clear input error") {
   opt.out_dir = (dir / "out").string();
   CHECK_THROWS_WITH_AS(compare_runs(dir.string(), dir.string(), opt),
                        doctest::Contains("not a phusong run folder"), InputError);
+}
+
+TEST_CASE("compare: demo baseline vs Viettel's proposal lists exactly the villages whose coverage changed") {
+  // The expected list is built here from the two runs' villages.csv alone.
+  const fs::path dir = test::temp_dir("compare_demo");
+  CompareOptions opt;
+  opt.quiet = true;
+  opt.out_dir = (dir / "out").string();
+  const fs::path sc = test::source_dir() / "scenarios";
+  const CompareResult r =
+      compare_runs((sc / "demo.yaml").string(), (sc / "demo_viettel_proposal.yaml").string(), opt);
+  const auto a = test::read_csv(dir / "out" / "a" / "villages.csv");
+  const auto b = test::read_csv(dir / "out" / "b" / "villages.csv");
+  REQUIRE(a.rows.size() == b.rows.size());
+  std::map<std::string, std::string> expected;  // village_id -> gained/lost
+  for (size_t i = 0; i < a.rows.size(); ++i) {
+    const std::string id = a.rows[i][a.col("village_id")];
+    size_t j = 0;
+    while (j < b.rows.size() && b.rows[j][b.col("village_id")] != id) ++j;
+    REQUIRE(j < b.rows.size());
+    const bool ca = a.rows[i][a.col("covered")] == "1", cb = b.rows[j][b.col("covered")] == "1";
+    if (ca != cb) expected[id] = cb ? "gained" : "lost";
+  }
+  std::map<std::string, std::string> listed;
+  for (const auto& v : r.villages)
+    if (v.covered_a != v.covered_b) listed[v.id] = v.status();
+  CHECK(listed == expected);
+  CHECK(expected.size() >= 5);  // the three towers serve the uncovered valleys of A Ro and Hướng Mây
+  const std::string json = slurp_file(dir / "out" / "compare.json");
+  for (const auto& [id, st] : expected) CHECK(json.find("\"village_id\": \"" + id + "\"") != std::string::npos);
 }
