@@ -17,6 +17,7 @@
 #include "phusong/io/atomic_file.hpp"
 #include "phusong/io/raster_output.hpp"
 #include "phusong/io/styles.hpp"
+#include "phusong/io/text_format.hpp"
 #include "phusong/raster/gdal_raii.hpp"
 #include "phusong/scenario/run.hpp"
 
@@ -24,22 +25,8 @@ namespace phusong::io {
 
 namespace {
 
-std::string fixed(double v, int decimals) {
-  if (std::isnan(v)) return "";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
-std::string csv_quote(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string fixed(double v, int decimals) { return io::fixed_or_empty(v, decimals); }
+using io::csv_quote;
 
 const radio::Cell* serving(const RunResult& run, int idx) {
   return idx >= 0 && idx < static_cast<int>(run.inputs.cells.size()) ? &run.inputs.cells[idx] : nullptr;

@@ -19,6 +19,7 @@
 #include "phusong/io/atomic_file.hpp"
 #include "phusong/io/raster_output.hpp"
 #include "phusong/io/styles.hpp"
+#include "phusong/io/text_format.hpp"
 #include "phusong/io/styles_planning.hpp"
 #include "phusong/planning/propose.hpp"
 #include "phusong/raster/gdal_raii.hpp"
@@ -27,22 +28,8 @@ namespace phusong::planning {
 
 namespace {
 
-std::string fixed(double v, int d) {
-  if (std::isnan(v)) return "";
-  char b[64];
-  std::snprintf(b, sizeof b, "%.*f", d, v);
-  return b;
-}
-
-std::string csv_quote(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string fixed(double v, int decimals) { return io::fixed_or_empty(v, decimals); }
+using io::csv_quote;
 
 std::string gained_names(const ProposeResult& r, size_t k) {
   std::string names;

@@ -1,0 +1,28 @@
+#pragma once
+// Small text formatting shared by the CSV and Markdown writers.
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+namespace phusong::io {
+
+// "%.*f" of v, or "" when v is NaN (an empty CSV / table cell).
+inline std::string fixed_or_empty(double v, int decimals) {
+  if (std::isnan(v)) return "";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+// RFC 4180 quoting: fields with a comma, quote or newline are quoted, quotes doubled.
+inline std::string csv_quote(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace phusong::io
