@@ -61,10 +61,7 @@ std::string fmt(double v) {
   return b;
 }
 
-void write_text(const fs::path& p, const std::string& s) {
-  std::ofstream o(p);
-  o << s;
-}
+using test::write_text;
 
 struct Place {
   std::string name;

@@ -15,28 +15,19 @@
 namespace fs = std::filesystem;
 using namespace phusong;
 
-namespace {
-std::string slurp_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-}  // namespace
-
 TEST_CASE("compare: a site added next to an uncovered village shows as gained, figures add up") {
   PHUSONG_REQUIRE_SHARED();
   const fs::path dir = test::temp_dir("compare");
   const fs::path src = test::source_dir() / "tests/data/brindabella";
   // B: the same scenario with one more omni site at the "Centre" village.
-  std::string yaml = slurp_file(src / "scenario.yaml");
+  std::string yaml = test::slurp(src / "scenario.yaml");
   const std::string dem_line = "../../../../shared/geodata/terrain/srtm3_S36E149_brindabella.tif";
   yaml.replace(yaml.find(dem_line), dem_line.size(), test::shared_path("geodata/terrain/srtm3_S36E149_brindabella.tif").string());
   yaml.replace(yaml.find("sites.csv"), 9, "sites_b.csv");
   yaml.replace(yaml.find("villages.csv"), 12, (src / "villages.csv").string());
   yaml.replace(yaml.find("name: Brindabella test"), 22, "name: Brindabella plus one");
   std::ofstream(dir / "b.yaml") << yaml;
-  std::ofstream(dir / "sites_b.csv") << slurp_file(src / "sites.csv")
+  std::ofstream(dir / "sites_b.csv") << test::slurp(src / "sites.csv")
                                      << "B4,B4,Centre omni,Viettel,149.181,-35.501,30,,,360,lte,1800,10,58\n";
   CompareOptions opt;
   opt.quiet = true;
@@ -61,7 +52,7 @@ TEST_CASE("compare: a site added next to an uncovered village shows as gained, f
   CHECK(r.km2_lost == doctest::Approx(0.0));
   for (const auto& f : {"diff_rsrp_db.tif", "coverage_change.tif", "compare.gpkg", "compare.json", "compare.md"})
     CHECK_MESSAGE(fs::exists(dir / "out" / f), f);
-  const std::string md = slurp_file(dir / "out" / "compare.md");
+  const std::string md = test::slurp(dir / "out" / "compare.md");
   CHECK(md.find("| Centre |") != std::string::npos);
 }
 
@@ -99,6 +90,6 @@ TEST_CASE("compare: demo baseline vs Viettel's proposal lists exactly the villag
     if (v.covered_a != v.covered_b) listed[v.id] = v.status();
   CHECK(listed == expected);
   CHECK(expected.size() >= 5);  // the three towers serve the uncovered valleys of A Ro and Hướng Mây
-  const std::string json = slurp_file(dir / "out" / "compare.json");
+  const std::string json = test::slurp(dir / "out" / "compare.json");
   for (const auto& [id, st] : expected) CHECK(json.find("\"village_id\": \"" + id + "\"") != std::string::npos);
 }

@@ -29,17 +29,9 @@ using namespace phusong;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::slurp;
 
-void write_text(const fs::path& p, const std::string& s) {
-  std::ofstream o(p, std::ios::binary);
-  o << s;
-}
+using test::write_text;
 
 struct CliResult {
   int rc = -1;

@@ -52,10 +52,7 @@ std::pair<double, double> lonlat(double x, double y) {
   return t.forward(x, y);
 }
 
-void write_text(const fs::path& p, const std::string& s) {
-  std::ofstream o(p);
-  o << s;
-}
+using test::write_text;
 
 std::string fmt(double v) {
   char b[64];
@@ -92,12 +89,7 @@ void write_case(const fs::path& dir, const Place& site, const std::vector<Place>
 double cx(int c) { return kX0 + (c + 0.5) * kCell; }
 double cy(int r) { return kY0 - (r + 0.5) * kCell; }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::slurp;
 
 int run_cli(const std::string& args, std::string* err = nullptr) {
   const fs::path errf = fs::current_path() / "tmp" / "cli_stderr.txt";

@@ -24,17 +24,9 @@ namespace {
 
 const double kBound = 1.0 - std::exp(-1.0);
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::slurp;
 
-void write_text(const fs::path& p, const std::string& s) {
-  std::ofstream o(p);
-  o << s;
-}
+using test::write_text;
 
 // The Brindabella test scenario (5 of 7 villages uncovered at 90 m) in `dir`,
 // with an optional proposals block.

@@ -35,6 +35,20 @@ inline std::filesystem::path temp_dir(const std::string& name) {
   return p;
 }
 
+// A whole file's bytes ("" when it cannot be read).
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Writes `text` to `p`, replacing it.
+inline void write_text(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream o(p, std::ios::binary);
+  o << text;
+}
+
 // A simple CSV table (comma separated, first line = header, no quoting).
 struct Csv {
   std::vector<std::string> header;
