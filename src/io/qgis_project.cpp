@@ -1,4 +1,5 @@
 #include "phusong/io/qgis_project.hpp"
+#include "phusong/io/text_format.hpp"
 
 #include <cpl_conv.h>
 #include <cpl_minixml.h>
@@ -43,25 +44,8 @@ std::string num(double v) {
   return std::string(buf.data(), res.ptr);
 }
 
-std::string esc(const std::string& s) {
-  std::string out;
-  out.reserve(s.size() + 8);
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\n': out += "&#10;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string attr(const std::string& name, const std::string& value) {
-  return " " + name + "=\"" + esc(value) + "\"";
+  return " " + name + "=\"" + xml_escape(value) + "\"";
 }
 
 struct Box {
@@ -174,11 +158,11 @@ std::string spatialrefsys(const std::string& wkt, const std::string& indent) {
   }
   const bool geographic = h && OSRIsGeographic(h);
   std::string s = indent + "<spatialrefsys nativeFormat=\"Wkt\">\n";
-  s += indent + "  <wkt>" + esc(wkt) + "</wkt>\n";
-  s += indent + "  <proj4>" + esc(proj4) + "</proj4>\n";
+  s += indent + "  <wkt>" + xml_escape(wkt) + "</wkt>\n";
+  s += indent + "  <proj4>" + xml_escape(proj4) + "</proj4>\n";
   if (!srid.empty()) s += indent + "  <srid>" + srid + "</srid>\n";
-  s += indent + "  <authid>" + esc(authid) + "</authid>\n";
-  s += indent + "  <description>" + esc(description) + "</description>\n";
+  s += indent + "  <authid>" + xml_escape(authid) + "</authid>\n";
+  s += indent + "  <description>" + xml_escape(description) + "</description>\n";
   s += indent + "  <geographicflag>" + (geographic ? "true" : "false") + "</geographicflag>\n";
   s += indent + "</spatialrefsys>\n";
   return s;
@@ -208,15 +192,15 @@ std::string maplayer_xml(const Layer& l, const std::string& srs) {
   }
   s += ">\n";
   if (!l.extent.empty()) s += l.extent.xml("      ");
-  s += "      <id>" + esc(l.id) + "</id>\n";
-  s += "      <datasource>" + esc(l.source) + "</datasource>\n";
+  s += "      <id>" + xml_escape(l.id) + "</id>\n";
+  s += "      <datasource>" + xml_escape(l.source) + "</datasource>\n";
   s += "      <keywordList>\n        <value></value>\n      </keywordList>\n";
-  s += "      <layername>" + esc(l.name) + "</layername>\n";
+  s += "      <layername>" + xml_escape(l.name) + "</layername>\n";
   s += "      <srs>\n" + srs + "      </srs>\n";
   if (l.kind == "vector") {
-    s += "      <provider encoding=\"UTF-8\">" + esc(l.provider) + "</provider>\n";
+    s += "      <provider encoding=\"UTF-8\">" + xml_escape(l.provider) + "</provider>\n";
   } else {
-    s += "      <provider>" + esc(l.provider) + "</provider>\n";
+    s += "      <provider>" + xml_escape(l.provider) + "</provider>\n";
     s += "      <noData>\n        <noDataList bandNo=\"1\" useSrcNoData=\"1\"/>\n      </noData>\n";
   }
   s += "      <map-layer-style-manager current=\"default\">\n"
@@ -347,7 +331,7 @@ std::string qgis_project_xml(const std::string& dir_in, const RunResult& run) {
   x += "<qgis" + attr("projectname", s.name) + " version=\"3.22.0-Białowieża\" saveUser=\"\" saveUserFull=\"\"" +
        " saveDateTime=\"\">\n";
   x += "  <homePath path=\"\"/>\n";
-  x += "  <title>" + esc(s.name) + "</title>\n";
+  x += "  <title>" + xml_escape(s.name) + "</title>\n";
   x += "  <transaction mode=\"Disabled\"/>\n";
   x += "  <projectFlags set=\"\"/>\n";
   x += "  <projectCrs>\n" + srs4 + "  </projectCrs>\n";
@@ -391,8 +375,8 @@ std::string qgis_project_xml(const std::string& dir_in, const RunResult& run) {
        "  </properties>\n";
   x += "  <projectMetadata>\n    <identifier></identifier>\n    <parentidentifier></parentidentifier>\n"
        "    <language></language>\n    <type></type>\n";
-  x += "    <title>" + esc(s.name) + "</title>\n";
-  x += "    <abstract>" + esc(s.description) + "</abstract>\n";
+  x += "    <title>" + xml_escape(s.name) + "</title>\n";
+  x += "    <abstract>" + xml_escape(s.description) + "</abstract>\n";
   x += "    <links/>\n    <author>phusong</author>\n    <creation></creation>\n  </projectMetadata>\n";
   x += "</qgis>\n";
   return x;

@@ -1,4 +1,5 @@
 #include "phusong/io/styles.hpp"
+#include "phusong/io/text_format.hpp"
 
 #include <cpl_error.h>
 #include <cpl_string.h>
@@ -37,25 +38,6 @@ std::string num(double v) {
   std::array<char, 64> buf{};
   const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), v);
   return std::string(buf.data(), res.ptr);
-}
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size() + 8);
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\n': out += "&#10;"; break;
-      case '\r': out += "&#13;"; break;
-      case '\t': out += "&#9;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 std::string hex(const Rgba& c) {

@@ -25,4 +25,26 @@ inline std::string csv_quote(const std::string& s) {
   return out + "\"";
 }
 
+// Escapes text for an XML attribute or element (QML, QGIS project):
+// & < > " ' and the whitespace characters that attribute normalisation
+// would otherwise turn into spaces (newline, carriage return, tab).
+inline std::string xml_escape(const std::string& s) {
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (const char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      case '\n': out += "&#10;"; break;
+      case '\r': out += "&#13;"; break;
+      case '\t': out += "&#9;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace phusong::io
