@@ -67,10 +67,8 @@ class Hata final : public Model {
   }
   void check(const LinkParams& p, const std::string& source) const override {
     check_common(p, source, 150.0, 3500.0);
-    if (p.rx_height_m < 1.0 || p.rx_height_m > 10.0) {
-      throw InputError(source, "rx_height_m", "value " + fmt_num(p.rx_height_m) + " out of range",
-                       "1 to 10 m for Okumura-Hata");
-    }
+    require_range(p.rx_height_m >= 1.0 && p.rx_height_m <= 10.0, source, "rx_height_m", p.rx_height_m,
+                  "1 to 10 m for Okumura-Hata");
   }
   PathLoss loss(const Profile& prof, const LinkParams& p) const noexcept override {
     PathLoss out;

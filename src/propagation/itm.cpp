@@ -800,43 +800,32 @@ LinkParams cr_params(const LinkParams& p, double confidence_pct, double reliabil
 
 void check_params(const LinkParams& p, const std::string& source) {
   auto range = [&](double v, double lo, double hi, const char* field, const std::string& expected) {
-    if (!std::isfinite(v) || v < lo || v > hi)
-      throw InputError(source, field, "value " + fmt_num(v) + " out of range", expected);
+    require_range(v >= lo && v <= hi, source, field, v, expected);
   };
   range(p.freq_mhz, 20.0, 20000.0, "freq_mhz", "20 to 20000 MHz for ITM");
   range(p.tx_height_m, 0.5, 3000.0, "tx_height_m", "0.5 to 3000 m above ground for ITM");
   range(p.rx_height_m, 0.5, 3000.0, "rx_height_m", "0.5 to 3000 m above ground for ITM");
   range(p.n0, 250.0, 400.0, "n0", "250 to 400 N-units");
-  if (!std::isfinite(p.eps) || p.eps < 1.0)
-    throw InputError(source, "eps", "value " + fmt_num(p.eps) + " out of range", "relative permittivity >= 1");
-  if (!std::isfinite(p.sigma) || p.sigma <= 0.0)
-    throw InputError(source, "sigma", "value " + fmt_num(p.sigma) + " out of range", "conductivity > 0 S/m");
-  if (p.climate < 1 || p.climate > 7)
-    throw InputError(source, "climate", "value " + std::to_string(p.climate) + " out of range",
-                     "ITM radio climate 1 to 7");
+  require_range(p.eps >= 1.0 && std::isfinite(p.eps), source, "eps", p.eps, "relative permittivity >= 1");
+  require_range(p.sigma > 0.0 && std::isfinite(p.sigma), source, "sigma", p.sigma, "conductivity > 0 S/m");
+  require_range(p.climate >= 1 && p.climate <= 7, source, "climate", p.climate, "ITM radio climate 1 to 7");
   if (p.pol != Polarization::Horizontal && p.pol != Polarization::Vertical)
     throw InputError(source, "pol", "unknown polarisation", "horizontal or vertical");
   const int base = p.mdvar % 10;
-  if (p.mdvar < 0 || p.mdvar > 33 || base > 3)
-    throw InputError(source, "mdvar", "value " + std::to_string(p.mdvar) + " out of range",
-                     "0..3 (single message, accidental, mobile, broadcast) plus 10 and/or 20");
+  require_range(p.mdvar >= 0 && p.mdvar <= 33 && base <= 3, source, "mdvar", p.mdvar,
+                "0..3 (single message, accidental, mobile, broadcast) plus 10 and/or 20");
   for (auto [v, n] : {std::pair{p.time_pct, "time_pct"}, std::pair{p.location_pct, "location_pct"},
-                      std::pair{p.situation_pct, "situation_pct"}}) {
-    if (!(v > 0.0 && v < 100.0))
-      throw InputError(source, n, "value " + fmt_num(v) + " out of range", "strictly between 0 and 100 %");
-  }
+                      std::pair{p.situation_pct, "situation_pct"}})
+    require_range(v > 0.0 && v < 100.0, source, n, v, "strictly between 0 and 100 %");
 }
 
 void check_area(const AreaInput& a, const std::string& source) {
-  if (!std::isfinite(a.distance_km) || a.distance_km <= 0.0)
-    throw InputError(source, "distance_km", "value " + fmt_num(a.distance_km) + " out of range", "> 0 km");
-  if (!std::isfinite(a.delta_h_m) || a.delta_h_m < 0.0)
-    throw InputError(source, "delta_h_m", "value " + fmt_num(a.delta_h_m) + " out of range", ">= 0 m");
+  require_range(a.distance_km > 0.0 && std::isfinite(a.distance_km), source, "distance_km", a.distance_km,
+                "> 0 km");
+  require_range(a.delta_h_m >= 0.0 && std::isfinite(a.delta_h_m), source, "delta_h_m", a.delta_h_m, ">= 0 m");
   for (auto [v, n] : {std::pair{a.tx_siting, "tx_siting"}, std::pair{a.rx_siting, "rx_siting"}}) {
     const int k = static_cast<int>(v);
-    if (k < 0 || k > 2)
-      throw InputError(source, n, "value " + std::to_string(k) + " out of range",
-                       "0 random, 1 careful, 2 very careful");
+    require_range(k >= 0 && k <= 2, source, n, k, "0 random, 1 careful, 2 very careful");
   }
 }
 

@@ -373,35 +373,18 @@ class P1812Model final : public Model {
   }
   void check(const LinkParams& p, const std::string& source) const override {
     check_common(p, source, 30.0, 6000.0);
-    if (!(p.time_pct >= 1.0 && p.time_pct <= 50.0)) {
-      throw InputError(source, "time_pct", "value " + fmt_num(p.time_pct) + " out of range",
-                       "1 to 50 % for ITU-R P.1812");
-    }
-    if (!(p.location_pct >= 1.0 && p.location_pct <= 99.0)) {
-      throw InputError(source, "location_pct", "value " + fmt_num(p.location_pct) + " out of range",
-                       "1 to 99 % for ITU-R P.1812");
-    }
-    for (auto [v, n] : {std::pair{p.tx_height_m, "tx_height_m"}, std::pair{p.rx_height_m, "rx_height_m"}}) {
-      if (!(v >= 1.0 && v <= 3000.0)) {
-        throw InputError(source, n, "value " + fmt_num(v) + " out of range",
-                         "1 to 3000 m above ground for ITU-R P.1812");
-      }
-    }
-    if (!(p.delta_n > 0.0 && p.delta_n < 150.0)) {
-      throw InputError(source, "delta_n", "value " + fmt_num(p.delta_n) + " out of range",
-                       "above 0 and below 150 N-units/km");
-    }
-    if (!(p.n0 >= 200.0 && p.n0 <= 500.0)) {
-      throw InputError(source, "n0", "value " + fmt_num(p.n0) + " out of range", "200 to 500 N-units");
-    }
-    if (!(p.lat_deg >= -90.0 && p.lat_deg <= 90.0)) {
-      throw InputError(source, "lat_deg", "value " + fmt_num(p.lat_deg) + " out of range",
-                       "-90 to 90 degrees");
-    }
-    if (!(p.location_sigma_db >= 0.0 && p.location_sigma_db <= 30.0)) {
-      throw InputError(source, "location_sigma_db",
-                       "value " + fmt_num(p.location_sigma_db) + " out of range", "0 to 30 dB");
-    }
+    require_range(p.time_pct >= 1.0 && p.time_pct <= 50.0, source, "time_pct", p.time_pct,
+                  "1 to 50 % for ITU-R P.1812");
+    require_range(p.location_pct >= 1.0 && p.location_pct <= 99.0, source, "location_pct", p.location_pct,
+                  "1 to 99 % for ITU-R P.1812");
+    for (auto [v, n] : {std::pair{p.tx_height_m, "tx_height_m"}, std::pair{p.rx_height_m, "rx_height_m"}})
+      require_range(v >= 1.0 && v <= 3000.0, source, n, v, "1 to 3000 m above ground for ITU-R P.1812");
+    require_range(p.delta_n > 0.0 && p.delta_n < 150.0, source, "delta_n", p.delta_n,
+                  "above 0 and below 150 N-units/km");
+    require_range(p.n0 >= 200.0 && p.n0 <= 500.0, source, "n0", p.n0, "200 to 500 N-units");
+    require_range(p.lat_deg >= -90.0 && p.lat_deg <= 90.0, source, "lat_deg", p.lat_deg, "-90 to 90 degrees");
+    require_range(p.location_sigma_db >= 0.0 && p.location_sigma_db <= 30.0, source, "location_sigma_db",
+                  p.location_sigma_db, "0 to 30 dB");
   }
   PathLoss loss(const Profile& prof, const LinkParams& p) const noexcept override {
     PathLoss out;

@@ -16,6 +16,7 @@
 
 #include "phusong/core/error.hpp"
 #include "phusong/propagation/clutter.hpp"
+#include "phusong/propagation/models.hpp"
 
 namespace phusong::prop {
 
@@ -51,11 +52,6 @@ double inv_q(double q) {
 bool finite_in(double v, double lo, double hi) { return std::isfinite(v) && v >= lo && v <= hi; }
 bool pct_ok(double p) { return std::isfinite(p) && p > 0.0 && p < 100.0; }
 bool type_ok(int t) { return t >= 1 && t <= 6; }
-
-[[noreturn]] void reject(const std::string& source, const std::string& field, double v,
-                         const std::string& expected) {
-  throw InputError(source, field, "value " + fmt_num(v) + " out of range", expected);
-}
 
 // Eq. (3) with (4)-(6) at one distance; z = Q^-1(p/100).
 double terrestrial_eq3_db(double f_ghz, double d_km, double z) {
@@ -96,22 +92,19 @@ double p2108_default_clutter_height_m(ClutterType type) noexcept {
 void p2108_check_height_gain(double freq_ghz, double antenna_height_m, double street_width_m,
                              double clutter_height_m, int clutter_type,
                              const std::string& source) {
-  if (!finite_in(freq_ghz, 0.03, 3.0)) {
-    reject(source, "freq_ghz", freq_ghz, "0.03 to 3 GHz for the P.2108 height-gain model");
-  }
-  if (!(std::isfinite(antenna_height_m) && antenna_height_m > 0.0)) {
-    reject(source, "antenna_height_m", antenna_height_m, "a height above ground > 0 m");
-  }
-  if (!(std::isfinite(street_width_m) && street_width_m > 0.0)) {
-    reject(source, "street_width_m", street_width_m, "a street width > 0 m");
-  }
-  if (!(std::isfinite(clutter_height_m) && clutter_height_m > 0.0)) {
-    reject(source, "clutter_height_m", clutter_height_m, "a representative clutter height > 0 m");
-  }
-  if (!type_ok(clutter_type)) {
-    reject(source, "clutter_type", clutter_type,
-           "1 water/sea, 2 open/rural, 3 suburban, 4 urban, 5 trees/forest, 6 dense urban");
-  }
+  require_range(finite_in(freq_ghz, 0.03, 3.0), source, "freq_ghz", freq_ghz,
+                "0.03 to 3 GHz for the P.2108 height-gain model");
+  require_range(std::isfinite(antenna_height_m) && antenna_height_m > 0.0,
+                source, "antenna_height_m", antenna_height_m,
+                "a height above ground > 0 m");
+  require_range(std::isfinite(street_width_m) && street_width_m > 0.0,
+                source, "street_width_m", street_width_m,
+                "a street width > 0 m");
+  require_range(std::isfinite(clutter_height_m) && clutter_height_m > 0.0,
+                source, "clutter_height_m", clutter_height_m,
+                "a representative clutter height > 0 m");
+  require_range(type_ok(clutter_type), source, "clutter_type", clutter_type,
+                "1 water/sea, 2 open/rural, 3 suburban, 4 urban, 5 trees/forest, 6 dense urban");
 }
 
 double p2108_height_gain_db(double f, double h, double ws, double r, int type) noexcept {
@@ -138,15 +131,12 @@ double p2108_height_gain_db(double f, double h, double ws, double r, int type) n
 
 void p2108_check_terrestrial(double freq_ghz, double distance_km, double location_pct,
                              const std::string& source) {
-  if (!finite_in(freq_ghz, 0.5, 67.0)) {
-    reject(source, "freq_ghz", freq_ghz, "0.5 to 67 GHz for the P.2108 terrestrial model");
-  }
-  if (!(std::isfinite(distance_km) && distance_km >= 0.25)) {
-    reject(source, "distance_km", distance_km, "a path length >= 0.25 km");
-  }
-  if (!pct_ok(location_pct)) {
-    reject(source, "location_pct", location_pct, "strictly between 0 and 100 %");
-  }
+  require_range(finite_in(freq_ghz, 0.5, 67.0), source, "freq_ghz", freq_ghz,
+                "0.5 to 67 GHz for the P.2108 terrestrial model");
+  require_range(std::isfinite(distance_km) && distance_km >= 0.25, source, "distance_km", distance_km,
+                "a path length >= 0.25 km");
+  require_range(pct_ok(location_pct), source, "location_pct", location_pct,
+                "strictly between 0 and 100 %");
 }
 
 double p2108_terrestrial_db(double f, double d_km, double p) noexcept {
@@ -161,15 +151,12 @@ double p2108_terrestrial_db(double f, double d_km, double p) noexcept {
 
 void p2108_check_aeronautical(double freq_ghz, double elevation_deg, double location_pct,
                               const std::string& source) {
-  if (!finite_in(freq_ghz, 10.0, 100.0)) {
-    reject(source, "freq_ghz", freq_ghz, "10 to 100 GHz for the P.2108 aeronautical model");
-  }
-  if (!finite_in(elevation_deg, 0.0, 90.0)) {
-    reject(source, "elevation_deg", elevation_deg, "0 to 90 degrees");
-  }
-  if (!pct_ok(location_pct)) {
-    reject(source, "location_pct", location_pct, "strictly between 0 and 100 %");
-  }
+  require_range(finite_in(freq_ghz, 10.0, 100.0), source, "freq_ghz", freq_ghz,
+                "10 to 100 GHz for the P.2108 aeronautical model");
+  require_range(finite_in(elevation_deg, 0.0, 90.0), source, "elevation_deg", elevation_deg,
+                "0 to 90 degrees");
+  require_range(pct_ok(location_pct), source, "location_pct", location_pct,
+                "strictly between 0 and 100 %");
 }
 
 double p2108_aeronautical_db(double f, double theta_deg, double p) noexcept {

@@ -367,13 +367,8 @@ class P526Model final : public Model {
   }
   void check(const LinkParams& p, const std::string& source) const override {
     check_common(p, source, 10.0, 100000.0);
-    if (!(p.eps >= 1.0 && p.eps < 1000.0)) {
-      throw InputError(source, "eps", "value " + fmt_num(p.eps) + " out of range", "1 to 1000");
-    }
-    if (!(p.sigma > 0.0 && p.sigma < 100.0)) {
-      throw InputError(source, "sigma", "value " + fmt_num(p.sigma) + " out of range",
-                       "above 0 and below 100 S/m");
-    }
+    require_range(p.eps >= 1.0 && p.eps < 1000.0, source, "eps", p.eps, "1 to 1000");
+    require_range(p.sigma > 0.0 && p.sigma < 100.0, source, "sigma", p.sigma, "above 0 and below 100 S/m");
   }
   PathLoss loss(const Profile& prof, const LinkParams& p) const noexcept override {
     PathLoss out;

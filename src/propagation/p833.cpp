@@ -20,6 +20,7 @@
 
 #include "phusong/core/error.hpp"
 #include "phusong/propagation/clutter.hpp"
+#include "phusong/propagation/models.hpp"
 
 namespace phusong::prop {
 
@@ -35,23 +36,15 @@ double p833_max_attenuation_db(double freq_mhz, double a1_db, double alpha) noex
 
 void p833_check_woodland(double freq_mhz, double depth_m, double specific_atten_db_per_m,
                          double max_atten_db, const std::string& source) {
-  if (!(std::isfinite(freq_mhz) && freq_mhz >= 30.0 && freq_mhz <= 30000.0)) {
-    throw InputError(source, "freq_mhz", "value " + fmt_num(freq_mhz) + " out of range",
-                     "30 to 30000 MHz for ITU-R P.833 woodland attenuation");
-  }
-  if (!(std::isfinite(depth_m) && depth_m >= 0.0)) {
-    throw InputError(source, "depth_m", "value " + fmt_num(depth_m) + " out of range",
-                     "a woodland depth >= 0 m");
-  }
-  if (!positive(specific_atten_db_per_m)) {
-    throw InputError(source, "specific_atten_db_per_m",
-                     "value " + fmt_num(specific_atten_db_per_m) + " out of range",
-                     "a specific attenuation > 0 dB/m");
-  }
-  if (!positive(max_atten_db)) {
-    throw InputError(source, "max_atten_db", "value " + fmt_num(max_atten_db) + " out of range",
-                     "a maximum attenuation > 0 dB");
-  }
+  require_range(std::isfinite(freq_mhz) && freq_mhz >= 30.0 && freq_mhz <= 30000.0,
+                source, "freq_mhz", freq_mhz,
+                "30 to 30000 MHz for ITU-R P.833 woodland attenuation");
+  require_range(std::isfinite(depth_m) && depth_m >= 0.0, source, "depth_m", depth_m,
+                "a woodland depth >= 0 m");
+  require_range(positive(specific_atten_db_per_m), source, "specific_atten_db_per_m", specific_atten_db_per_m,
+                "a specific attenuation > 0 dB/m");
+  require_range(positive(max_atten_db), source, "max_atten_db", max_atten_db,
+                "a maximum attenuation > 0 dB");
 }
 
 double p833_woodland_db(double depth_m, double gamma_db_per_m, double max_atten_db) noexcept {

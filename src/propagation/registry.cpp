@@ -40,29 +40,21 @@ std::vector<std::string> model_names() {
   return out;
 }
 
+void require_range(bool ok, const std::string& source, const std::string& field, double value,
+                   const std::string& expected) {
+  if (!ok) throw InputError(source, field, "value " + fmt_num(value) + " out of range", expected);
+}
+
 void check_common(const LinkParams& p, const std::string& source, double fmin_mhz,
                   double fmax_mhz) {
-  if (!std::isfinite(p.freq_mhz) || p.freq_mhz < fmin_mhz || p.freq_mhz > fmax_mhz) {
-    throw InputError(source, "freq_mhz", "value " + fmt_num(p.freq_mhz) + " out of range",
-                     fmt_num(fmin_mhz) + " to " + fmt_num(fmax_mhz) + " MHz for this model");
-  }
-  if (!std::isfinite(p.tx_height_m) || p.tx_height_m < 0.0 || p.tx_height_m > 3000.0) {
-    throw InputError(source, "tx_height_m", "value " + fmt_num(p.tx_height_m) + " out of range",
-                     "0 to 3000 m above ground");
-  }
-  if (!std::isfinite(p.rx_height_m) || p.rx_height_m < 0.0 || p.rx_height_m > 3000.0) {
-    throw InputError(source, "rx_height_m", "value " + fmt_num(p.rx_height_m) + " out of range",
-                     "0 to 3000 m above ground");
-  }
+  require_range(p.freq_mhz >= fmin_mhz && p.freq_mhz <= fmax_mhz, source, "freq_mhz", p.freq_mhz,
+                fmt_num(fmin_mhz) + " to " + fmt_num(fmax_mhz) + " MHz for this model");
+  for (auto [v, n] : {std::pair{p.tx_height_m, "tx_height_m"}, std::pair{p.rx_height_m, "rx_height_m"}})
+    require_range(v >= 0.0 && v <= 3000.0, source, n, v, "0 to 3000 m above ground");
   for (auto [v, n] : {std::pair{p.time_pct, "time_pct"}, std::pair{p.location_pct, "location_pct"},
-                      std::pair{p.situation_pct, "situation_pct"}}) {
-    if (!(v > 0.0 && v < 100.0)) {
-      throw InputError(source, n, "value " + fmt_num(v) + " out of range", "strictly between 0 and 100 %");
-    }
-  }
-  if (!(p.k_factor > 0.1 && p.k_factor < 100.0)) {
-    throw InputError(source, "k_factor", "value " + fmt_num(p.k_factor) + " out of range", "0.1 to 100");
-  }
+                      std::pair{p.situation_pct, "situation_pct"}})
+    require_range(v > 0.0 && v < 100.0, source, n, v, "strictly between 0 and 100 %");
+  require_range(p.k_factor > 0.1 && p.k_factor < 100.0, source, "k_factor", p.k_factor, "0.1 to 100");
 }
 
 }  // namespace phusong::prop

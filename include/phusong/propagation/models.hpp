@@ -14,6 +14,12 @@ std::unique_ptr<Model> make_itm();
 std::unique_ptr<Model> make_p526();
 std::unique_ptr<Model> make_p1812();
 
+// Throws InputError(source, field, "value V out of range", expected) unless
+// `ok`.  Write the condition so that NaN makes it false (`!(v >= lo && v <= hi)`
+// style), which is how every model's check() rejects non-finite values.
+void require_range(bool ok, const std::string& source, const std::string& field, double value,
+                   const std::string& expected);
+
 // Checks fields every model needs: frequency within [fmin, fmax] MHz,
 // antenna heights >= 0 and finite, percentages in (0, 100).
 void check_common(const LinkParams& p, const std::string& source, double fmin_mhz,
