@@ -62,6 +62,24 @@ std::vector<Pfl> read_pfls(const std::string& rel) {
 
 Polarization pol_of(double v) { return v == 0.0 ? Polarization::Horizontal : Polarization::Vertical; }
 
+// The link parameters of a row of NTIA's p2p.csv / area.csv (same columns).
+LinkParams link_of_row(const test::Csv& t, std::size_t i) {
+  LinkParams p;
+  p.tx_height_m = t.num(i, "h_tx__meter");
+  p.rx_height_m = t.num(i, "h_rx__meter");
+  p.eps = t.num(i, "epsilon");
+  p.sigma = t.num(i, "sigma");
+  p.n0 = t.num(i, "N_0");
+  p.freq_mhz = t.num(i, "f__mhz");
+  p.pol = pol_of(t.num(i, "pol"));
+  p.climate = static_cast<int>(t.num(i, "climate"));
+  p.time_pct = t.num(i, "time");
+  p.location_pct = t.num(i, "location");
+  p.situation_pct = t.num(i, "situation");
+  p.mdvar = static_cast<int>(t.num(i, "mdvar"));
+  return p;
+}
+
 // "key,value[,value...]" driver input files.
 std::map<std::string, std::string> read_driver_input(const std::string& rel) {
   std::ifstream in(test::shared_path(rel));
@@ -193,19 +211,7 @@ TEST_CASE("ITM point-to-point: NTIA p2p.csv rows within 0.05 dB") {
   REQUIRE(pfls.size() >= t.rows.size());
   double max_abs = 0.0;
   for (std::size_t i = 0; i < t.rows.size(); ++i) {
-    LinkParams p;
-    p.tx_height_m = t.num(i, "h_tx__meter");
-    p.rx_height_m = t.num(i, "h_rx__meter");
-    p.eps = t.num(i, "epsilon");
-    p.sigma = t.num(i, "sigma");
-    p.n0 = t.num(i, "N_0");
-    p.freq_mhz = t.num(i, "f__mhz");
-    p.pol = pol_of(t.num(i, "pol"));
-    p.climate = static_cast<int>(t.num(i, "climate"));
-    p.time_pct = t.num(i, "time");
-    p.location_pct = t.num(i, "location");
-    p.situation_pct = t.num(i, "situation");
-    p.mdvar = static_cast<int>(t.num(i, "mdvar"));
+    const LinkParams p = link_of_row(t, i);
     CHECK_NOTHROW(make_model("itm")->check(p, "p2p.csv"));
     const auto r = itm::point_to_point(pfls[i].z.data(), pfls[i].z.size(), pfls[i].xi_m, p);
     const double expect = t.num(i, "A__db");
@@ -223,19 +229,7 @@ TEST_CASE("ITM area mode: NTIA area.csv rows within 0.1 dB") {
   REQUIRE(t.rows.size() == 5);
   double max_abs = 0.0;
   for (std::size_t i = 0; i < t.rows.size(); ++i) {
-    LinkParams p;
-    p.tx_height_m = t.num(i, "h_tx__meter");
-    p.rx_height_m = t.num(i, "h_rx__meter");
-    p.eps = t.num(i, "epsilon");
-    p.sigma = t.num(i, "sigma");
-    p.n0 = t.num(i, "N_0");
-    p.freq_mhz = t.num(i, "f__mhz");
-    p.pol = pol_of(t.num(i, "pol"));
-    p.climate = static_cast<int>(t.num(i, "climate"));
-    p.time_pct = t.num(i, "time");
-    p.location_pct = t.num(i, "location");
-    p.situation_pct = t.num(i, "situation");
-    p.mdvar = static_cast<int>(t.num(i, "mdvar"));
+    const LinkParams p = link_of_row(t, i);
     itm::AreaInput a;
     a.distance_km = t.num(i, "d__km");
     a.delta_h_m = t.num(i, "delta_h__meter");
