@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "phusong/io/text_format.hpp"
+
 namespace phusong::io {
 
 namespace {
@@ -14,23 +16,11 @@ constexpr const char* kHead =
     "<qgis version=\"3.22.0\" styleCategories=\"Symbology|Labeling\" labelsEnabled=\"1\""
     " hasScaleBasedVisibilityFlag=\"0\" minScale=\"100000000\" maxScale=\"0\" symbologyReferenceScale=\"-1\">\n";
 
-std::string esc(const std::string& v) {
-  std::string o;
-  for (char c : v) {
-    if (c == '&') o += "&amp;";
-    else if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else if (c == '"') o += "&quot;";
-    else if (c == '\'') o += "&apos;";
-    else o += c;
-  }
-  return o;
-}
-
 std::string options(const std::vector<std::pair<std::string, std::string>>& kv) {
   std::string s = "          <Option type=\"Map\">\n";
   for (const auto& [k, v] : kv)
-    s += "            <Option type=\"QString\" name=\"" + esc(k) + "\" value=\"" + esc(v) + "\"/>\n";
+    s += "            <Option type=\"QString\" name=\"" + xml_escape(k) + "\" value=\"" + xml_escape(v) +
+         "\"/>\n";
   return s + "          </Option>\n";
 }
 
@@ -58,7 +48,7 @@ std::string star(const std::string& name, const std::string& rgba) {
 
 std::string labeling(const std::string& expr, int placement) {
   return "  <labeling type=\"simple\">\n    <settings calloutType=\"simple\">\n"
-         "      <text-style fieldName=\"" + esc(expr) +
+         "      <text-style fieldName=\"" + xml_escape(expr) +
          "\" isExpression=\"1\" fontFamily=\"Sans Serif\" namedStyle=\"Bold\" fontWeight=\"75\" fontItalic=\"0\""
          " fontSize=\"8\" fontSizeUnit=\"Point\" textColor=\"20,20,20,255\" textOpacity=\"1\" multilineHeight=\"1\""
          " capitalization=\"0\" allowHtml=\"0\" blendMode=\"0\">\n"
