@@ -18,6 +18,7 @@
 #include "phusong/geo/crs.hpp"
 #include "phusong/propagation/model.hpp"
 #include "phusong/terrain/dem.hpp"
+#include "phusong/terrain/profile.hpp"
 #include "test_support.hpp"
 
 using namespace phusong;
@@ -75,6 +76,50 @@ double secs_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// The exact engine's own sensitivity to where it samples the terrain: on a
+// subsample of cells (every 3rd row and column within `radius_m`), the model
+// on the exact engine's profile (extract_profile at the grid step, as
+// path_loss_exact) against the same profile with every interior sample moved
+// half a sample spacing towards the transmitter (same line, same ends).  The
+// radial engine's cells over the same subsample are counted alongside, so
+// the two spreads are measured on the same cells.
+struct SelfSpread {
+  long cells = 0, self_within_1db = 0, radial_within_1db = 0;
+};
+
+void measure_self_spread(const Raster<float>& z, double tx, double ty, const prop::Model& model,
+                         const prop::LinkParams& link, double radius_m, const Raster<float>& radial,
+                         SelfSpread& out) {
+  const Grid& g = z.grid();
+  const double step = std::min(g.dx, g.dy);
+  const int r0 = static_cast<int>(std::floor(g.row_f(ty))), c0 = static_cast<int>(std::floor(g.col_f(tx)));
+  const int n = static_cast<int>(radius_m / step) + 1;
+  prop::Profile exact, shifted;
+  for (int r = r0 - n; r <= r0 + n; r += 3) {
+    for (int c = c0 - n; c <= c0 + n; c += 3) {
+      if (!z.in_bounds(r, c)) continue;
+      const double x = g.cell_x(c), y = g.cell_y(r);
+      const double d = std::hypot(x - tx, y - ty);
+      if (d > radius_m || d < 2.0 * step) continue;
+      if (!extract_profile(z, tx, ty, x, y, step, exact)) continue;
+      shifted = exact;
+      const double half = 0.5 * exact.distance_m[1];
+      bool ok = true;
+      for (size_t i = 1; i + 1 < exact.size(); ++i) {
+        const double t = (exact.distance_m[i] - half) / d;
+        shifted.height_m[i] = sample_bilinear(z, tx + (x - tx) * t, ty + (y - ty) * t);
+        ok = ok && std::isfinite(shifted.height_m[i]);
+      }
+      const double le = model.loss(exact, link).loss_db, ls = model.loss(shifted, link).loss_db;
+      const float lr = radial.at(r, c);
+      if (!ok || !std::isfinite(le) || !std::isfinite(ls) || !std::isfinite(lr)) continue;
+      ++out.cells;
+      out.self_within_1db += std::abs(le - ls) <= 1.0;
+      out.radial_within_1db += std::abs(le - lr) <= 1.0;
+    }
+  }
+}
+
 }  // namespace
 
 // Per model: does it meet the contract (>= 99 % within 1 dB, none beyond
@@ -117,6 +162,7 @@ TEST_CASE("radial agreement with the exact engine on real terrain, every ray ker
     REQUIRE(has_ray_kernel(*model));
     model->check(link, "test");
     Agreement a;
+    SelfSpread spread;
     double te = 0.0, trd = 0.0;
     for (const auto& [lon, lat] : sites_ll) {
       const auto [x, y] = tr.forward(lon, lat);
@@ -128,10 +174,21 @@ TEST_CASE("radial agreement with the exact engine on real terrain, every ray ker
       const Raster<float> radial = path_loss_radial(z, x, y, *model, link, radius_m);
       trd += secs_since(t0);
       accumulate(exact, radial, a);
+      measure_self_spread(z, x, y, *model, link, radius_m, radial, spread);
     }
     const bool meets = a.within[2] >= 0.99 * a.both && a.within[4] == a.both;
     const std::string verdict = meets ? "; meets the contract" : "; DOES NOT meet the contract";
     MESSAGE((describe(name, a, te, trd) + verdict));
+    // The exact engine against itself with its samples moved half a spacing
+    // along the same line: how far the 1-dB contract sits inside the exact
+    // engine's own sampling noise (docs/performance.md).  The radial engine
+    // is asked to be no farther from the exact engine than that.
+    const double self_pct = 100.0 * spread.self_within_1db / std::max(1L, spread.cells);
+    const double radial_pct = 100.0 * spread.radial_within_1db / std::max(1L, spread.cells);
+    MESSAGE(name << ": on " << spread.cells << " subsampled cells, exact vs exact shifted half a sample: "
+                 << self_pct << " % within 1 dB; radial vs exact: " << radial_pct << " % within 1 dB");
+    CHECK(spread.cells > 50000);
+    CHECK(radial_pct >= self_pct);
     CHECK(a.both > 500000);
     CHECK(a.only_exact == 0);
     CHECK(a.only_radial == 0);
