@@ -1,4 +1,5 @@
 #include "phusong/io/styles.hpp"
+#include "phusong/io/styles_radio.hpp"
 #include "phusong/io/text_format.hpp"
 
 #include <cpl_error.h>
@@ -310,40 +311,66 @@ std::string fixed_carrier_color_hex(const std::string& carrier) {
 
 // ------------------------------------------------------------------- rasters
 
-std::string qml_rsrp_raster(double threshold_dbm) {
-  require_finite_threshold(threshold_dbm, "rsrp style");
-  const double t = threshold_dbm;
-  struct Item {
-    double upper;  // inclusive upper bound of the class (DISCRETE ramp)
-    Rgba color;
-    std::string label;
-  };
-  auto dbm = [](double v) { return num(v) + " dBm"; };
-  auto range = [&](double lo, double hi) { return num(lo) + " to " + dbm(hi); };
-  const std::vector<Item> items{
-      {t - 20, {215, 25, 28, 0}, "< " + dbm(t - 20) + " (not drawn)"},
-      {t - 10, {215, 25, 28, 255}, range(t - 20, t - 10)},
-      {t, {253, 141, 60, 255}, range(t - 10, t) + " (below threshold)"},
-      {t + 10, {255, 217, 47, 255}, range(t, t + 10) + " (threshold " + dbm(t) + ")"},
-      {t + 20, {166, 217, 106, 255}, range(t + 10, t + 20)},
-      {t + 40, {26, 150, 65, 255}, range(t + 20, t + 40)},
-      {std::numeric_limits<double>::infinity(), {44, 123, 182, 255}, ">= " + dbm(t + 40)},
-  };
+namespace {
+
+// One class of a DISCRETE colour ramp: values up to `upper` (inclusive).
+struct RampClass {
+  double upper;
+  Rgba color;
+  std::string label;
+};
+
+// Singleband pseudocolour raster style with a DISCRETE ramp over [vmin, vmax].
+std::string discrete_ramp_raster(const std::vector<RampClass>& classes, double vmin, double vmax) {
   std::string s = raster_open(
       " type=\"singlebandpseudocolor\" band=\"1\" opacity=\"0.85\" alphaBand=\"-1\""
       " nodataColor=\"\"" +
-      attr("classificationMin", num(t - 30)) + attr("classificationMax", num(t + 50)));
+      attr("classificationMin", num(vmin)) + attr("classificationMax", num(vmax)));
   s += "      <rastershader>\n";
   s += "        <colorrampshader colorRampType=\"DISCRETE\" classificationMode=\"1\" clip=\"0\""
        " labelPrecision=\"0\"" +
-       attr("minimumValue", num(t - 30)) + attr("maximumValue", num(t + 50)) + ">\n";
-  for (const auto& it : items) {
-    s += "          <item" + attr("value", num(it.upper)) + attr("color", hex(it.color)) +
-         attr("alpha", std::to_string(it.color.a)) + attr("label", it.label) + "/>\n";
+       attr("minimumValue", num(vmin)) + attr("maximumValue", num(vmax)) + ">\n";
+  for (const auto& c : classes) {
+    s += "          <item" + attr("value", num(c.upper)) + attr("color", hex(c.color)) +
+         attr("alpha", std::to_string(c.color.a)) + attr("label", c.label) + "/>\n";
   }
   s += "        </colorrampshader>\n      </rastershader>\n";
   s += raster_close();
   return s;
+}
+
+}  // namespace
+
+std::string qml_rsrp_raster(double threshold_dbm) {
+  require_finite_threshold(threshold_dbm, "rsrp style");
+  const double t = threshold_dbm;
+  auto dbm = [](double v) { return num(v) + " dBm"; };
+  auto range = [&](double lo, double hi) { return num(lo) + " to " + dbm(hi); };
+  return discrete_ramp_raster(
+      {
+          {t - 20, {215, 25, 28, 0}, "< " + dbm(t - 20) + " (not drawn)"},
+          {t - 10, {215, 25, 28, 255}, range(t - 20, t - 10)},
+          {t, {253, 141, 60, 255}, range(t - 10, t) + " (below threshold)"},
+          {t + 10, {255, 217, 47, 255}, range(t, t + 10) + " (threshold " + dbm(t) + ")"},
+          {t + 20, {166, 217, 106, 255}, range(t + 10, t + 20)},
+          {t + 40, {26, 150, 65, 255}, range(t + 20, t + 40)},
+          {std::numeric_limits<double>::infinity(), {44, 123, 182, 255}, ">= " + dbm(t + 40)},
+      },
+      t - 30, t + 50);
+}
+
+// Declared in styles_radio.hpp (sinr_db.tif).
+std::string qml_sinr_raster() {
+  return discrete_ramp_raster(
+      {
+          {-5, {215, 25, 28, 255}, "< -5 dB (no reliable service)"},
+          {0, {253, 141, 60, 255}, "-5 to 0 dB"},
+          {5, {255, 217, 47, 255}, "0 to 5 dB"},
+          {10, {166, 217, 106, 255}, "5 to 10 dB"},
+          {20, {26, 150, 65, 255}, "10 to 20 dB"},
+          {std::numeric_limits<double>::infinity(), {44, 123, 182, 255}, ">= 20 dB"},
+      },
+      -10, 30);
 }
 
 std::string qml_paletted_raster(const std::vector<std::pair<int, std::string>>& values_labels) {

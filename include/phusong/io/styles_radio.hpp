@@ -1,5 +1,6 @@
 #pragma once
-// QGIS styles for the radio-quality rasters (sinr_db.tif, clutter classes).
+// QGIS styles for the radio-quality rasters (sinr_db.tif), written with the
+// other raster styles in src/io/styles.cpp (one DISCRETE-ramp writer).
 #include <string>
 #include <utility>
 #include <vector>
