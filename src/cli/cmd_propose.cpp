@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <string>
 
 #include "commands.hpp"
 #include "phusong/core/error.hpp"
@@ -19,8 +20,8 @@ int cmd_propose(int argc, char** argv) {
   po::options_description desc("Usage: phusong propose SCENARIO.yaml [options]\n\nOptions");
   desc.add_options()
       ("help,h", "this help")
-      ("max-sites,k", po::value<int>(&opt.max_sites)->default_value(0),
-       "at most K new sites (overrides proposals.max_sites; 0 = the scenario's)")
+      ("max-sites,k", po::value<int>(&opt.max_sites),
+       "at most K new sites, 1 to 200 (overrides proposals.max_sites)")
       ("out,o", po::value<std::string>(&opt.out_dir), "output folder (default <output.dir>/proposals)")
       ("threads,j", po::value<int>(&opt.threads)->default_value(0), "worker threads (0 = all cores)")
       ("quiet,q", po::bool_switch(&opt.quiet), "no progress or information on stderr");
@@ -43,7 +44,9 @@ int cmd_propose(int argc, char** argv) {
   po::notify(vm);
   if (scenario_path.empty()) throw InputError("command line", "SCENARIO", "missing", "phusong propose SCENARIO.yaml");
   if (opt.threads < 0) throw InputError("command line", "--threads", "negative", "0 (all cores) or more");
-  if (opt.max_sites < 0 || opt.max_sites > 200) throw InputError("command line", "--max-sites", "out of range", "0 to 200");
+  if (vm.count("max-sites") && (opt.max_sites < 1 || opt.max_sites > 200))
+    throw InputError("command line", "--max-sites", "value " + std::to_string(opt.max_sites) + " out of range",
+                     "1 to 200 sites");
 
   const auto t0 = std::chrono::steady_clock::now();
   const Scenario s = load_scenario(scenario_path);

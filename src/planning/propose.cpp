@@ -22,10 +22,15 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <unistd.h>
 
 #include "phusong/core/error.hpp"
 #include "phusong/core/progress.hpp"
+#include "phusong/engine/clutter_loss.hpp"
 #include "phusong/geo/crs.hpp"
 #include "phusong/io/atomic_file.hpp"
 #include "phusong/propagation/model.hpp"
@@ -84,6 +89,14 @@ ProposeResult propose(const Scenario& s_in, const ProposeOptions& opt) {
   const auto t0 = std::chrono::steady_clock::now();
   ProposeResult R;
   R.scenario = s_in;
+  // Wall time of each phase (summary.json "timing", and on stderr).
+  auto mark = t0;
+  auto phase = [&](const std::string& name) {
+    const auto now = std::chrono::steady_clock::now();
+    R.phase_seconds.emplace_back(name, std::chrono::duration<double>(now - mark).count());
+    mark = now;
+    log_info(opt.quiet, "phusong propose: " + name + " " + fixed(R.phase_seconds.back().second, 1) + " s");
+  };
   Scenario& s = R.scenario;
   ProposalConfig& P = s.proposals;
   if (opt.max_sites > 0) P.max_sites = opt.max_sites;
@@ -129,6 +142,10 @@ ProposeResult propose(const Scenario& s_in, const ProposeOptions& opt) {
   cfg.radius_m = s.radius_km * 1000.0;
   cfg.threshold_dbm = s.effective_threshold_dbm();
   cfg.threads = opt.threads;
+  // The same engine and land cover as `phusong run`, so that the existing
+  // network's coverage, and the confirmation, are those of a run.
+  cfg.kind = s.engine == "fast" ? EngineKind::Fast : EngineKind::Exact;
+  if (!R.inputs.clutter.classes.empty()) cfg.clutter = &R.inputs.clutter;
 
   Staging st;
   st.out = R.out_dir;
@@ -142,6 +159,7 @@ ProposeResult propose(const Scenario& s_in, const ProposeOptions& opt) {
   fs::remove_all(st.dir);
   fs::create_directories(st.dir);
 
+  phase("inputs");
   // ---- the existing network ----
   {
     Progress prog("existing network", R.inputs.cells.size(), Progress::auto_mode(opt.quiet));
@@ -152,9 +170,34 @@ ProposeResult propose(const Scenario& s_in, const ProposeOptions& opt) {
   log_info(opt.quiet, "phusong propose: " + std::to_string(R.targets.size()) + " of " +
                           std::to_string(R.inputs.villages.size()) + " villages without coverage");
 
+  phase("existing network");
   // ---- candidates ----
   R.candidates = make_candidates(s, R.inputs, R.targets);
   const auto& cands = R.candidates.list;
+  if (R.targets.empty()) {
+    log_info(opt.quiet, "phusong propose: every village is already covered; nothing to propose");
+  } else if (cands.empty()) {
+    // Never a silent empty proposal: say which rule left no position.
+    const CandidateSet& C = R.candidates;
+    const std::string n = std::to_string(R.targets.size()) + " uncovered village" + (R.targets.size() == 1 ? "" : "s");
+    const int other = C.rejected_roads + C.rejected_separation;
+    if (C.rejected_allowed_area > 0 && C.rejected_exclusion == 0 && other == 0)
+      throw InputError(P.allowed_area_path, "proposals.allowed_area",
+                       "no candidate position inside the allowed area within " + fmt_num(s.radius_km) + " km of the " + n,
+                       "an allowed area that overlaps the reach of the uncovered villages");
+    if (C.rejected_exclusion > 0 && C.rejected_allowed_area == 0 && other == 0)
+      throw InputError(P.exclusion_path, "proposals.exclusion",
+                       "the exclusion polygons cover every candidate position within " + fmt_num(s.radius_km) +
+                           " km of the " + n,
+                       "exclusion polygons that leave room for new sites");
+    throw InputError(s.file, "proposals",
+                     "no candidate position for the " + n + " (rejected: " + std::to_string(C.rejected_allowed_area) +
+                         " outside allowed_area, " + std::to_string(C.rejected_exclusion) + " in exclusion, " +
+                         std::to_string(C.rejected_roads) + " far from roads, " + std::to_string(C.rejected_separation) +
+                         " too close to existing sites, " + std::to_string(C.out_of_reach) +
+                         " user candidates beyond radio.radius_km)",
+                     "candidate rules that leave positions within radio.radius_km of the uncovered villages");
+  }
   log_info(opt.quiet, "phusong propose: " + std::to_string(cands.size()) + " candidate positions (lattice " +
                           fixed(R.candidates.spacing_m, 0) + " m, " + std::to_string(R.candidates.user_given) +
                           " from the user's list), evaluation " + R.evaluation);
@@ -170,56 +213,92 @@ ProposeResult propose(const Scenario& s_in, const ProposeOptions& opt) {
   const double r2 = cfg.radius_m * cfg.radius_m;
   const double step = std::min(g.dx, g.dy);
 
-  // est[ci * nh + hi] = (target, dBm) pairs at or above the threshold.
+  // est[ci * nh + hi] = (target, dBm) pairs at or above the threshold, in
+  // ascending target order.
+  //
+  // Only the candidate cells are evaluated, not a full raster around each
+  // village: for a village and a candidate within the radius, the profile is
+  // extracted once exactly as path_loss_exact() extracts it (reciprocal: from
+  // the village's cell centre to the candidate's, n equal steps; forward: the
+  // other way) and the model is called on it for every tower height.  The
+  // results are those of a full sweep read at the candidates, at a fraction
+  // of the cost (candidates x heights profiles per village instead of every
+  // cell within the radius).  Villages are spread over worker threads; each
+  // writes its own list, merged in target order afterwards.
   std::vector<std::vector<std::pair<int, double>>> est(cands.size() * nh);
   {
-    Progress prog(R.evaluation == "reciprocal" ? "reciprocal sweeps" : "forward evaluation",
-                  R.evaluation == "reciprocal" ? nt * nh : cands.size() * nh, Progress::auto_mode(opt.quiet));
+    const bool reciprocal = R.evaluation == "reciprocal";
+    const float thr = static_cast<float>(s.effective_threshold_dbm());
+    const ClutterMap* clutter = R.inputs.clutter.classes.empty() ? nullptr : &R.inputs.clutter;
+    std::vector<radio::Cell> hcell(nh, tmpl);
+    std::vector<prop::LinkParams> hlink(nh);
     for (size_t hi = 0; hi < nh; ++hi) {
-      radio::Cell cell = tmpl;
-      cell.height_m = P.tower_heights_m[hi];
-      if (R.evaluation == "reciprocal") {
-        prop::LinkParams rev = s.link;
-        rev.freq_mhz = P.freq_mhz;
-        rev.tx_height_m = s.link.rx_height_m;
-        rev.rx_height_m = cell.height_m;
-        for (size_t t = 0; t < nt; ++t) {
-          const double vx = g.cell_x(vc[t]), vy = g.cell_y(vr[t]);
-          const Raster<float> loss = path_loss_exact(dem, vx, vy, *model, rev, cfg.radius_m, opt.threads);
-          for (size_t ci = 0; ci < cands.size(); ++ci) {
-            const Candidate& k = cands[ci];
-            const double d2 = (k.x - vx) * (k.x - vx) + (k.y - vy) * (k.y - vy);
-            if (d2 > r2 || d2 < step * step * 0.25) continue;
-            const float l = loss.at(k.row, k.col);
-            if (std::isnan(l)) continue;
-            const double rx = received_dbm(cell, k.ground_m, k.x, k.y, l, vx, vy, dem.at(vr[t], vc[t]), s.link.rx_height_m);
-            if (static_cast<float>(rx) >= s.effective_threshold_dbm()) est[ci * nh + hi].emplace_back(static_cast<int>(t), rx);
-          }
-          prog.advance();
-        }
+      hcell[hi].height_m = P.tower_heights_m[hi];
+      hlink[hi] = s.link;
+      hlink[hi].freq_mhz = P.freq_mhz;
+      if (reciprocal) {
+        hlink[hi].tx_height_m = s.link.rx_height_m;
+        hlink[hi].rx_height_m = hcell[hi].height_m;
       } else {
-        prop::LinkParams f = fwd;
-        f.tx_height_m = cell.height_m;
-        prop::Profile prof;
-        for (size_t ci = 0; ci < cands.size(); ++ci) {
-          const Candidate& k = cands[ci];
-          for (size_t t = 0; t < nt; ++t) {
-            const double vx = g.cell_x(vc[t]), vy = g.cell_y(vr[t]);
-            const double d2 = (k.x - vx) * (k.x - vx) + (k.y - vy) * (k.y - vy);
-            if (d2 > r2 || d2 < step * step * 0.25) continue;
-            if (!extract_profile(dem, k.x, k.y, vx, vy, step, prof)) continue;
-            const prop::PathLoss pl = model->loss(prof, f);
-            if (!std::isfinite(pl.loss_db)) continue;
-            const double rx = received_dbm(cell, k.ground_m, k.x, k.y, static_cast<float>(pl.loss_db), vx, vy,
-                                           dem.at(vr[t], vc[t]), s.link.rx_height_m);
-            if (static_cast<float>(rx) >= s.effective_threshold_dbm()) est[ci * nh + hi].emplace_back(static_cast<int>(t), rx);
-          }
-          prog.advance();
-        }
+        hlink[hi].tx_height_m = hcell[hi].height_m;
       }
     }
+    struct Hit {
+      int slot;
+      double dbm;
+    };
+    std::vector<std::vector<Hit>> hits(nt);
+    Progress prog(reciprocal ? "reciprocal evaluation" : "forward evaluation", nt, Progress::auto_mode(opt.quiet));
+    auto work = [&](size_t t) {
+      prop::Profile prof;
+      const double vx = g.cell_x(vc[t]), vy = g.cell_y(vr[t]);
+      const double vz = dem.at(vr[t], vc[t]);
+      for (size_t ci = 0; ci < cands.size(); ++ci) {
+        const Candidate& k = cands[ci];
+        const double d2 = (k.x - vx) * (k.x - vx) + (k.y - vy) * (k.y - vy);
+        if (d2 > r2 || d2 < step * step * 0.25) continue;
+        const bool ok = reciprocal ? extract_profile(dem, vx, vy, k.x, k.y, step, prof)
+                                   : extract_profile(dem, k.x, k.y, vx, vy, step, prof);
+        if (!ok) continue;
+        for (size_t hi = 0; hi < nh; ++hi) {
+          const prop::PathLoss pl = model->loss(prof, hlink[hi]);
+          if (!std::isfinite(pl.loss_db)) continue;
+          float l = static_cast<float>(pl.loss_db);
+          if (clutter) {
+            l += static_cast<float>(clutter_loss_db(*clutter, dem, k.x, k.y, k.ground_m + hcell[hi].height_m, vr[t],
+                                                    vc[t], s.link.rx_height_m, P.freq_mhz));
+          }
+          const double rx = received_dbm(hcell[hi], k.ground_m, k.x, k.y, l, vx, vy, vz, s.link.rx_height_m);
+          if (static_cast<float>(rx) >= thr) hits[t].push_back({static_cast<int>(ci * nh + hi), rx});
+        }
+      }
+      prog.advance();
+    };
+    const unsigned nthreads = static_cast<unsigned>(std::max<size_t>(
+        1, std::min<size_t>(nt, opt.threads > 0 ? static_cast<size_t>(opt.threads)
+                                                : std::max(1u, std::thread::hardware_concurrency()))));
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> pool;
+    std::exception_ptr failure;
+    std::mutex failure_mu;
+    for (unsigned w = 0; w < nthreads; ++w) {
+      pool.emplace_back([&] {
+        try {
+          for (size_t t; (t = next.fetch_add(1)) < nt;) work(t);
+        } catch (...) {
+          std::lock_guard<std::mutex> lk(failure_mu);
+          if (!failure) failure = std::current_exception();
+          next = nt;
+        }
+      });
+    }
+    for (auto& th : pool) th.join();
+    if (failure) std::rethrow_exception(failure);
+    for (size_t t = 0; t < nt; ++t)
+      for (const Hit& h : hits[t]) est[static_cast<size_t>(h.slot)].emplace_back(static_cast<int>(t), h.dbm);
   }
 
+  phase("candidates and evaluation");
   // ---- the covering instance ----
   CoverInstance inst;
   for (size_t t = 0; t < nt; ++t) {
@@ -241,7 +320,21 @@ ProposeResult propose(const Scenario& s_in, const ProposeOptions& opt) {
     std::set<int> cov;
     for (const auto& o : inst.options) cov.insert(o.covers.begin(), o.covers.end());
     R.coverable = static_cast<int>(cov.size());
+    for (size_t t = 0; t < nt; ++t)
+      if (!cov.count(static_cast<int>(t))) R.unreachable.push_back(R.targets[t]);
   }
+  if (nt > 0 && R.coverable == 0) {
+    std::string heights;
+    for (double h : P.tower_heights_m) heights += (heights.empty() ? "" : ", ") + fmt_num(h);
+    throw InputError(s.file, "proposals",
+                     "no candidate reaches any of the " + std::to_string(nt) + " uncovered villages at " +
+                         fmt_num(s.effective_threshold_dbm()) + " dBm (" + std::to_string(cands.size()) +
+                         " positions, towers " + heights + " m)",
+                     "higher towers, more EIRP, or more candidate positions");
+  }
+  if (!R.unreachable.empty())
+    log_info(opt.quiet, "phusong propose: " + std::to_string(R.unreachable.size()) +
+                            " uncovered villages no candidate reaches (listed in report.md)");
 
   // ---- selection ----
   const bool run_greedy = P.solver != "milp", run_milp = P.solver != "greedy";
@@ -284,6 +377,7 @@ ProposeResult propose(const Scenario& s_in, const ProposeOptions& opt) {
     }
   }
 
+  phase("selection");
   // ---- the proposed sites, as a sites table (the same file a user appends) ----
   std::set<std::string> ids;
   for (const auto& c : parse_scenario_cells(s, R.inputs.working_crs)) ids.insert(c.cell_id), ids.insert(c.site_id);
@@ -364,13 +458,18 @@ ProposeResult propose(const Scenario& s_in, const ProposeOptions& opt) {
         const int r = static_cast<int>(g.row_f(v.y)), c = static_cast<int>(g.col_f(v.x));
         if (!extract_profile(dem, cell.x, cell.y, g.cell_x(c), g.cell_y(r), step, prof)) continue;
         const prop::PathLoss pl = model->loss(prof, f);
-        const double rx = received_dbm(cell, cell.ground_m, cell.x, cell.y, static_cast<float>(pl.loss_db), g.cell_x(c),
-                                       g.cell_y(r), dem.at(r, c), s.link.rx_height_m);
+        float l = static_cast<float>(pl.loss_db);
+        if (cfg.clutter)
+          l += static_cast<float>(clutter_loss_db(*cfg.clutter, dem, cell.x, cell.y, cell.ground_m + cell.height_m, r, c,
+                                                  s.link.rx_height_m, cell.freq_mhz));
+        const double rx = received_dbm(cell, cell.ground_m, cell.x, cell.y, l, g.cell_x(c), g.cell_y(r), dem.at(r, c),
+                                       s.link.rx_height_m);
         R.max_estimate_error_db = std::max(R.max_estimate_error_db, std::abs(rx - R.sites[k].claimed_dbm[j]));
       }
     }
   }
 
+  phase("confirmation");
   // ---- backhaul ----
   {
     std::map<std::string, Mast> by_site;
@@ -391,9 +490,11 @@ ProposeResult propose(const Scenario& s_in, const ProposeOptions& opt) {
     }
   }
 
+  phase("backhaul");
   // ---- outputs, staged then moved into place ----
   R.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   write_proposals_outputs(st.dir.string(), R);
+  phase("outputs");
   for (const auto& f : R.files) {
     std::error_code ec;
     fs::rename(st.dir / f, st.out / f, ec);

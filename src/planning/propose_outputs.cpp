@@ -6,6 +6,7 @@
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -233,7 +234,7 @@ nlohmann::ordered_json summary(const ProposeResult& r) {
                         {"allowed_area", P.allowed_area_path}, {"exclusion", P.exclusion_path}, {"roads", P.roads_path}})
     if (!p.empty()) inputs[key] = {{"file", std::filesystem::path(p).filename().string()}, {"sha256", sha256_file(p)}};
   j["inputs"] = inputs;
-  j["model"] = {{"name", s.model}, {"engine", "exact"}, {"evaluation", r.evaluation}};
+  j["model"] = {{"name", s.model}, {"engine", s.engine}, {"evaluation", r.evaluation}};
   j["proposals"] = {{"mode", P.min_sites ? "min_sites" : "max_coverage"},
                     {"objective", P.weight_population ? "population" : "villages"},
                     {"max_sites", P.max_sites},
@@ -262,6 +263,11 @@ nlohmann::ordered_json summary(const ProposeResult& r) {
                      {"options_covering_a_village", r.options},
                      {"uncovered_villages", r.targets.size()},
                      {"coverable_villages", r.coverable}};
+  nlohmann::ordered_json unreach = nlohmann::ordered_json::array();
+  for (size_t vi : r.unreachable)
+    unreach.push_back({{"id", r.inputs.villages[vi].id}, {"name", r.inputs.villages[vi].name},
+                       {"commune", r.inputs.villages[vi].commune}});
+  j["candidates"]["unreachable_villages"] = unreach;
   nlohmann::ordered_json sol;
   if (r.greedy_ran) sol["greedy"] = selection_json(r.greedy, P.min_sites);
   if (r.milp_ran) sol["milp"] = selection_json(r.milp, P.min_sites);
@@ -293,6 +299,10 @@ nlohmann::ordered_json summary(const ProposeResult& r) {
   for (size_t i = 0; i < r.report_after.communes.size(); ++i)
     cs.push_back(stats(r.report_before.communes[i], r.report_after.communes[i]));
   j["communes"] = cs;
+  nlohmann::ordered_json timing;
+  for (const auto& [name, sec] : r.phase_seconds) timing[name + " s"] = std::round(sec * 100) / 100;
+  timing["computation s"] = std::round(r.seconds * 100) / 100;  // all phases before the outputs
+  j["timing"] = timing;
   j["files"] = r.files;
   return j;
 }
@@ -357,7 +367,9 @@ std::string report(const ProposeResult& r) {
   if (a.uncovered.empty()) o << "None.\n";
   for (size_t vi : a.uncovered) {
     const auto& v = r.inputs.villages[vi];
-    o << "- " << v.name << " (" << v.commune << ", " << v.population << " people)\n";
+    const bool unreachable = std::find(r.unreachable.begin(), r.unreachable.end(), vi) != r.unreachable.end();
+    o << "- " << v.name << " (" << v.commune << ", " << v.population << " people)"
+      << (unreachable ? ": unreachable, no candidate position reaches it with the proposal settings" : "") << "\n";
   }
   o << "\n## Files\n\n";
   for (const auto& f : r.files) o << "- `" << f << "`\n";

@@ -5,14 +5,21 @@
 // (MILP >= greedy >= (1 - 1/e) MILP); backhaul clearance in closed form.
 #include <doctest/doctest.h>
 
+#include <sys/wait.h>
+
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 
+#include "phusong/engine/coverage.hpp"
 #include "phusong/planning/backhaul.hpp"
 #include "phusong/planning/optimize.hpp"
 #include "phusong/planning/propose.hpp"
+#include "phusong/propagation/model.hpp"
 #include "phusong/scenario/run.hpp"
 #include "test_support.hpp"
 
@@ -40,6 +47,30 @@ fs::path brindabella(const fs::path& dir, const std::string& proposals, const st
                     "\n  villages: villages.csv\ngrid:\n  resolution_m: 90\nmodel:\n  name: deygout\nradio:\n"
                     "  technology: lte\n  threshold_dbm: -110\n  radius_km: 8\n" + proposals);
   return y;
+}
+
+// `phusong ARGS`; exit status, and stderr in *err.
+int run_cli(const std::string& args, std::string* err) {
+  const fs::path errf = fs::current_path() / "tmp" / "propose_cli_stderr.txt";
+  fs::create_directories(errf.parent_path());
+  const std::string cmd = std::string(PHUSONG_BINARY) + " " + args + " >/dev/null 2>" + errf.string();
+  const int rc = std::system(cmd.c_str());
+  *err = slurp(errf);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+// One line (the message and its newline), no more.
+bool one_line(const std::string& s) { return !s.empty() && s.find('\n') == s.size() - 1; }
+
+// A GeoJSON polygon in WGS 84 (lon/lat rectangle).
+void write_box(const fs::path& p, double lon0, double lat0, double lon1, double lat1) {
+  char g[512];
+  std::snprintf(g, sizeof g,
+                "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\", \"properties\": {}, "
+                "\"geometry\": {\"type\": \"Polygon\", \"coordinates\": [[[%.6f, %.6f], [%.6f, %.6f], [%.6f, %.6f], "
+                "[%.6f, %.6f], [%.6f, %.6f]]]}}]}\n",
+                lon0, lat0, lon1, lat0, lon1, lat1, lon0, lat1, lon0, lat0);
+  write_text(p, g);
 }
 
 }  // namespace
@@ -78,6 +109,30 @@ TEST_CASE("propose: new sites raise village coverage and phusong run confirms ev
   // Every output file, and no staging folder left behind.
   for (const auto& f : r.files) CHECK(fs::exists(dir / "out" / f));
   for (const auto& e : fs::directory_iterator(dir / "out")) CHECK(e.path().filename().string()[0] != '.');
+
+  // Every uncovered village is within reach of some candidate here.
+  CHECK(r.coverable == 5);
+  CHECK(r.unreachable.empty());
+
+  // The confirmation (the proposed cells' footprint composited onto the
+  // existing network's) is byte for byte compute_coverage over all cells.
+  {
+    auto model = prop::make_model(r.scenario.model, r.scenario.file);
+    std::vector<radio::Cell> all = r.inputs.cells;
+    all.insert(all.end(), r.proposed_cells.begin(), r.proposed_cells.end());
+    EngineConfig cfg;
+    cfg.radius_m = r.scenario.radius_km * 1000.0;
+    cfg.threshold_dbm = r.scenario.effective_threshold_dbm();
+    cfg.threads = 2;
+    cfg.kind = r.scenario.engine == "fast" ? EngineKind::Fast : EngineKind::Exact;
+    const Composite full = compute_coverage(r.inputs.dem.elevation_m, all, *model, r.scenario.link, cfg);
+    const size_t n = full.best_dbm.grid().size();
+    REQUIRE(r.after.best_dbm.grid().size() == n);
+    CHECK(std::memcmp(full.best_dbm.data().data(), r.after.best_dbm.data().data(), n * sizeof(float)) == 0);
+    CHECK(std::memcmp(full.best_cell.data().data(), r.after.best_cell.data().data(), n * sizeof(std::int16_t)) == 0);
+    CHECK(std::memcmp(full.count.data().data(), r.after.count.data().data(), n) == 0);
+    CHECK(std::memcmp(full.best_dbm.data().data(), r.before.best_dbm.data().data(), n * sizeof(float)) != 0);
+  }
 
   // phusong run with the proposed sites appended to the sites file.
   std::string plus = slurp(dir / "sites.csv");
@@ -181,4 +236,72 @@ TEST_CASE("propose: backhaul Fresnel clearance over flat ground matches the clos
   CHECK(blocked[0].to == -1);
   CHECK(blocked[0].status == "needs relay / satellite");
   CHECK(plan_backhaul(dem, {a}, {b}, 15000, 5, k)[0].to == -1);  // beyond backhaul_max_km
+}
+
+TEST_CASE("propose: bad inputs give one clear line and exit status 1, never an empty result") {
+  PHUSONG_REQUIRE_SHARED();
+  const fs::path dir = test::temp_dir("propose_bad");
+  std::string err;
+  const std::string heights = "proposals:\n  max_sites: 3\n  tower_heights_m: [30]\n  solver: greedy\n";
+  const fs::path ok = brindabella(dir, heights);
+  const std::string out = " --quiet --threads 2 --out " + (dir / "out").string();
+
+  SUBCASE("K <= 0") {
+    for (const std::string k : {"0", "-2"}) {
+      CHECK(run_cli("propose " + ok.string() + " --max-sites=" + k + out, &err) == 1);
+      CHECK(one_line(err));
+      CHECK(err.find("--max-sites") != std::string::npos);
+      CHECK(err.find("1 to 200") != std::string::npos);
+    }
+    write_text(dir / "k0.yaml", slurp(ok).replace(slurp(ok).find("max_sites: 3"), 12, "max_sites: 0"));
+    CHECK(run_cli("propose " + (dir / "k0.yaml").string() + out, &err) == 1);
+    CHECK(one_line(err));
+    CHECK(err.find("proposals.max_sites") != std::string::npos);
+  }
+  SUBCASE("no candidate inside the allowed area") {
+    write_box(dir / "allowed.geojson", 148.60, -35.95, 148.62, -35.93);  // ~50 km from the villages
+    const fs::path y = brindabella(dir, heights + "  allowed_area: allowed.geojson\n");
+    CHECK(run_cli("propose " + y.string() + out, &err) == 1);
+    CHECK(one_line(err));
+    CHECK(err.find("no candidate position inside the allowed area") != std::string::npos);
+  }
+  SUBCASE("exclusion covering everything") {
+    write_box(dir / "exclusion.geojson", 148.0, -36.5, 150.0, -34.5);
+    const fs::path y = brindabella(dir, heights + "  exclusion: exclusion.geojson\n");
+    CHECK(run_cli("propose " + y.string() + out, &err) == 1);
+    CHECK(one_line(err));
+    CHECK(err.find("exclusion polygons cover every candidate position") != std::string::npos);
+  }
+  SUBCASE("no village reachable") {
+    const fs::path y = brindabella(dir, heights + "  eirp_dbm: -10\n");
+    CHECK(run_cli("propose " + y.string() + out, &err) == 1);
+    CHECK(one_line(err));
+    CHECK(err.find("no candidate reaches any of the 5 uncovered villages") != std::string::npos);
+  }
+  // Nothing written on failure.
+  CHECK(!fs::exists(dir / "out"));
+}
+
+TEST_CASE("propose: villages no candidate reaches are listed as unreachable in report.md and summary.json") {
+  PHUSONG_REQUIRE_SHARED();
+  const fs::path dir = test::temp_dir("propose_unreachable");
+  // At 10 dBm EIRP, 3 of the 5 uncovered villages are within reach.
+  const fs::path y = brindabella(dir, "proposals:\n  max_sites: 3\n  tower_heights_m: [30]\n  eirp_dbm: 10\n");
+  std::string err;
+  REQUIRE(run_cli("propose " + y.string() + " --quiet --threads 2 --out " + (dir / "out").string(), &err) == 0);
+  const auto js = nlohmann::json::parse(slurp(dir / "out" / "summary.json"));
+  CHECK(js["candidates"]["uncovered_villages"].get<int>() == 5);
+  CHECK(js["candidates"]["coverable_villages"].get<int>() == 3);
+  const auto& un = js["candidates"]["unreachable_villages"];
+  REQUIRE(un.size() == 2);
+  const std::string report = slurp(dir / "out" / "report.md");
+  for (const auto& v : un) {
+    const std::string line = "- " + v["name"].get<std::string>() + " (";
+    const size_t at = report.find(line);
+    REQUIRE_MESSAGE(at != std::string::npos, line);
+    CHECK(report.substr(at, report.find('\n', at) - at).find("unreachable, no candidate position reaches it") !=
+          std::string::npos);
+  }
+  // The reachable ones were proposed for and are covered now.
+  CHECK(js["district"]["villages_covered_after"].get<int>() == 2 + 3);
 }

@@ -5,6 +5,7 @@
 // reciprocity (one path-loss sweep from each village), selection (greedy
 // and/or MILP), backhaul, and a forward confirmation with the chosen sites.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "phusong/analysis/villages.hpp"
@@ -49,6 +50,7 @@ struct ProposeResult {
   std::string evaluation;                // "reciprocal" or "forward" (model not valid with swapped heights)
   int options = 0;                       // (candidate, height) pairs covering at least one target
   int coverable = 0;                     // targets some option covers
+  std::vector<size_t> unreachable;       // targets no option covers (indices into inputs.villages)
   Selection greedy, milp;
   bool greedy_ran = false, milp_ran = false;
   std::string chosen_by;                 // "greedy" or "milp"
@@ -59,6 +61,7 @@ struct ProposeResult {
   std::string out_dir;
   std::vector<std::string> files;
   double seconds = 0;
+  std::vector<std::pair<std::string, double>> phase_seconds;  // wall time per phase, in order
 };
 
 ProposeResult propose(const Scenario& s, const ProposeOptions& opt);
