@@ -1,4 +1,5 @@
 #include "phusong/io/styles.hpp"
+#include "phusong/io/styles_planning.hpp"
 #include "phusong/io/styles_radio.hpp"
 #include "phusong/io/text_format.hpp"
 
@@ -203,7 +204,7 @@ std::string fill_symbol(const std::string& name, const Rgba& fill, const Rgba& o
   return s;
 }
 
-enum class LabelAt { AroundPoint, PolygonCentre };
+enum class LabelAt { AroundPoint, PolygonCentre, AlongLine };
 
 // <labeling type="simple"> with one text style: dark text, white buffer.
 // `text` is a field name, or an expression when is_expression.
@@ -226,6 +227,10 @@ std::string simple_labeling(const std::string& text, bool is_expression, double 
   if (where == LabelAt::AroundPoint) {
     // placement 0 = around point, offset 1.5 mm from the marker.
     s += "      <placement placement=\"0\" dist=\"1.5\" distUnits=\"MM\" quadOffset=\"4\""
+         " xOffset=\"0\" yOffset=\"0\" offsetUnits=\"MM\" priority=\"5\"/>\n";
+  } else if (where == LabelAt::AlongLine) {
+    // placement 2 = parallel to the line, 1.5 mm from it.
+    s += "      <placement placement=\"2\" dist=\"1.5\" distUnits=\"MM\" quadOffset=\"4\""
          " xOffset=\"0\" yOffset=\"0\" offsetUnits=\"MM\" priority=\"5\"/>\n";
   } else {
     // placement 1 = over the centroid ("offset from centroid" with no offset),
@@ -509,6 +514,61 @@ std::string qml_sites(const std::vector<std::string>& carriers) {
 }
 
 // ------------------------------------------------------- GeoPackage storage
+
+// ------------------------------------------------------ proposals (planning)
+// Declared in styles_planning.hpp.
+
+std::string qml_proposals() {
+  const Rgba outline{35, 35, 35, 255};
+  std::string s = vector_open();
+  s += "  <renderer-v2 type=\"categorizedSymbol\" attr=\"backhaul\" symbollevels=\"0\""
+       " forceraster=\"0\" enableorderby=\"0\" referencescale=\"-1\">\n";
+  s += "    <categories>\n";
+  s += "      <category render=\"true\" symbol=\"0\" value=\"existing\""
+       " label=\"backhaul: line of sight to an existing site\"/>\n";
+  s += "      <category render=\"true\" symbol=\"1\" value=\"relay\""
+       " label=\"backhaul: through another proposed site\"/>\n";
+  s += "      <category render=\"true\" symbol=\"2\" value=\"none\""
+       " label=\"backhaul: needs relay / satellite\"/>\n";
+  s += "    </categories>\n    <symbols>\n";
+  s += marker_symbol("0", "star", {26, 150, 65, 255}, outline, 5.0, 0.3);
+  s += marker_symbol("1", "star", {253, 174, 97, 255}, outline, 5.0, 0.3);
+  s += marker_symbol("2", "star", {215, 25, 28, 255}, outline, 5.0, 0.3);
+  s += "    </symbols>\n    <rotation/>\n    <sizescale/>\n  </renderer-v2>\n";
+  s += simple_labeling("\"site_id\" || ' ' || \"height_m\" || ' m, +' || \"villages_gained\"", true, 8, true,
+                       LabelAt::AroundPoint);
+  s += vector_close(0);
+  return s;
+}
+
+std::string qml_backhaul() {
+  const std::string in = "          ";
+  std::string s = vector_open();
+  s += "  <renderer-v2 type=\"singleSymbol\" symbollevels=\"0\" forceraster=\"0\" enableorderby=\"0\""
+       " referencescale=\"-1\">\n    <symbols>\n"
+       "      <symbol type=\"line\" name=\"0\" alpha=\"1\" clip_to_extent=\"1\" force_rhr=\"0\">\n"
+       "        <layer class=\"SimpleLine\" enabled=\"1\" locked=\"0\" pass=\"0\">\n"
+       "          <Option type=\"Map\">\n";
+  for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
+           {"capstyle", "round"},
+           {"customdash", "3;2"},
+           {"customdash_unit", "MM"},
+           {"joinstyle", "round"},
+           {"line_color", rgba_list({94, 60, 153, 255})},
+           {"line_style", "dash"},
+           {"line_width", "0.6"},
+           {"line_width_unit", "MM"},
+           {"offset", "0"},
+           {"offset_unit", "MM"},
+           {"use_custom_dash", "1"}}) {
+    s += in + "  " + opt(k, v) + "\n";
+  }
+  s += in + "</Option>\n";
+  s += "        </layer>\n      </symbol>\n    </symbols>\n    <rotation/>\n    <sizescale/>\n  </renderer-v2>\n";
+  s += simple_labeling("\"distance_km\" || ' km'", true, 8, true, LabelAt::AlongLine);
+  s += vector_close(1);
+  return s;
+}
 
 namespace {
 

@@ -1,5 +1,6 @@
 #pragma once
-// QGIS layer styles (QML) for the outputs of `phusong propose`, in the form
+// QGIS layer styles (QML) for the outputs of `phusong propose`, written in
+// src/io/styles.cpp with the other styles, in the form
 // of include/phusong/io/styles.hpp (QGIS 3.22+, symbology and labelling
 // only), stored with io::store_layer_style.  Deterministic.
 #include <string>
