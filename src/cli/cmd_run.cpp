@@ -1,4 +1,4 @@
-// phusong run SCENARIO [--out DIR] [--threads N] [--quiet]
+// phusong run SCENARIO [--out DIR] [--threads N] [--quiet] [--shard I/N] [--resume]
 #include <boost/program_options.hpp>
 
 #include <chrono>
@@ -8,20 +8,27 @@
 #include "commands.hpp"
 #include "phusong/core/error.hpp"
 #include "phusong/scenario/run.hpp"
+#include "phusong/scenario/shard.hpp"
 
 namespace po = boost::program_options;
 
 namespace phusong::cli {
 
 int cmd_run(int argc, char** argv) {
-  std::string scenario_path;
+  install_interrupt_handler();
+  std::string scenario_path, shard_text;
   RunOptions opt;
+  bool resume = false;
+  int shards = 0;
   po::options_description desc("Usage: phusong run SCENARIO.yaml [options]\n\nOptions");
   desc.add_options()
       ("help,h", "this help")
       ("out,o", po::value<std::string>(&opt.out_dir), "output folder (overrides the scenario's output.dir)")
       ("threads,j", po::value<int>(&opt.threads)->default_value(0), "worker threads (0 = all cores)")
-      ("quiet,q", po::bool_switch(&opt.quiet), "no progress or information on stderr");
+      ("quiet,q", po::bool_switch(&opt.quiet), "no progress or information on stderr")
+      ("shard", po::value<std::string>(&shard_text), "compute shard I/N (rows of the grid) into --out, to merge later")
+      ("resume", po::bool_switch(&resume), "reuse shards whose manifest verifies (inputs and outputs unchanged)")
+      ("shards", po::value<int>(&shards)->default_value(0), "under mpirun: number of shards (0 = one per rank)");
   po::options_description hidden;
   hidden.add_options()("scenario", po::value<std::string>(&scenario_path));
   po::options_description all;
@@ -33,12 +40,34 @@ int cmd_run(int argc, char** argv) {
   if (vm.count("help")) {
     std::cout << desc << "\nRuns a scenario (docs/scenario.md): coverage of every site, village coverage\n"
                          "per commune and district, and the output files (COG rasters, coverage.gpkg,\n"
-                         "villages.csv, summary.json, report.md).\n";
+                         "villages.csv, summary.json, report.md).\n\n"
+                         "--shard I/N computes one tile and writes it with a manifest.json; merge the\n"
+                         "folders of shards 1..N with `phusong merge`.  Under mpirun (MPI build) the\n"
+                         "ranks share the shards and rank 0 merges (docs/distributed.md).\n";
     return 0;
   }
   po::notify(vm);
   if (scenario_path.empty()) throw InputError("command line", "SCENARIO", "missing", "phusong run SCENARIO.yaml");
   if (opt.threads < 0) throw InputError("command line", "--threads", "negative", "0 (all cores) or more");
+  if (shards < 0) throw InputError("command line", "--shards", "negative", "0 (one per rank) or more");
+#ifdef PHUSONG_WITH_MPI
+  if (launched_by_mpi()) {
+    if (!shard_text.empty()) throw InputError("command line", "--shard", "given under mpirun", "--shards N (or none)");
+    return cmd_run_mpi(scenario_path, opt, shards, resume);
+  }
+#endif
+  if (shards > 0) throw InputError("command line", "--shards", "only under mpirun (MPI build)", "--shard I/N");
+  if (!shard_text.empty()) {
+    const ShardSpec spec = parse_shard(shard_text);
+    const Scenario s = load_scenario(scenario_path);
+    const ShardRunResult r = run_shard(s, opt, spec, resume);
+    if (!opt.quiet && !r.reused && resume && !r.resume_note.empty())
+      std::fprintf(stderr, "phusong: shard %d/%d recomputed: %s\n", spec.index, spec.count, r.resume_note.c_str());
+    std::printf("Shard %d/%d: rows %d..%d, %d cells (sectors) %s: %s\n", spec.index, spec.count, r.rows_first,
+                r.rows_end - 1, r.cells_computed, r.reused ? "reused (verified)" : "computed", r.dir.c_str());
+    return 0;
+  }
+  if (resume) throw InputError("command line", "--resume", "without --shard", "--shard I/N --resume (or mpirun)");
 
   const auto t0 = std::chrono::steady_clock::now();
   const Scenario s = load_scenario(scenario_path);

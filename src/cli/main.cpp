@@ -20,6 +20,7 @@ void usage(FILE* out) {
                "Commands:\n"
                "  run SCENARIO.yaml     coverage, village coverage report and output layers\n"
                "  coverage              one transmitter's path loss / received power raster (fast radial engine)\n"
+               "  merge DIRS --out DIR  merge the folders of shards 1..N (run --shard I/N) into one run's outputs\n"
                "  compare A B --out DIR two runs (folders or scenarios) side by side: villages gained/lost, difference rasters\n"
                "  propose SCENARIO.yaml new sites for villages without signal (docs/planning.md)\n"
                "  make-demo-district    regenerate the embedded synthetic demo district\n"
@@ -54,13 +55,14 @@ int main(int argc, char** argv) {
     }
     if (cmd == "run") return phusong::cli::cmd_run(argc - 1, argv + 1);
     if (cmd == "coverage") return phusong::cli::cmd_coverage(argc - 1, argv + 1);
+    if (cmd == "merge") return phusong::cli::cmd_merge(argc - 1, argv + 1);
     if (cmd == "compare") return phusong::cli::cmd_compare(argc - 1, argv + 1);
     if (cmd == "propose") return phusong::cli::cmd_propose(argc - 1, argv + 1);
     if (cmd == "make-demo-district") return phusong::cli::cmd_make_demo_district(argc - 1, argv + 1);
     if (cmd == "make-pattern") return phusong::cli::cmd_make_pattern(argc - 1, argv + 1);
     if (cmd == "p2p") return phusong::cli::cmd_p2p(argc - 1, argv + 1);
     if (cmd == "profile") return phusong::cli::cmd_profile(argc - 1, argv + 1);
-    std::fprintf(stderr, "phusong: unknown command '%s' (expected run, coverage, compare, propose, make-demo-district, make-pattern, p2p, profile; see phusong --help)\n",
+    std::fprintf(stderr, "phusong: unknown command '%s' (expected run, merge, coverage, compare, propose, make-demo-district, make-pattern, p2p, profile; see phusong --help)\n",
                  cmd.c_str());
     return 2;
   } catch (const phusong::InputError& e) {

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <unistd.h>
 
 #include "phusong/core/error.hpp"
 #include "phusong/core/progress.hpp"
@@ -20,6 +19,7 @@
 #include "phusong/io/styles_radio.hpp"
 #include "phusong/propagation/model.hpp"
 #include "phusong/radio/variability.hpp"
+#include "phusong/scenario/shard.hpp"
 
 namespace phusong {
 
@@ -32,18 +32,6 @@ std::string pct(double v) {
   std::snprintf(buf, sizeof buf, "%.1f", v);
   return buf;
 }
-
-// A staging folder inside the output folder; removed unless released.
-struct Staging {
-  fs::path dir;
-  bool created_out = false;
-  fs::path out;
-  ~Staging() {
-    std::error_code ec;
-    if (!dir.empty()) fs::remove_all(dir, ec);
-    if (created_out && fs::is_empty(out, ec)) fs::remove(out, ec);
-  }
-};
 
 }  // namespace
 
@@ -78,15 +66,15 @@ double sinr_noise_dbm(const Scenario& s) {
   return -174.0 + 10.0 * std::log10(sinr_noise_bandwidth_hz(s)) + s.sinr.noise_figure_db;
 }
 
-RunResult run_scenario(const Scenario& s_in, const RunOptions& opt) {
-  RunResult run;
+void prepare_run(RunStages& stg, const Scenario& s_in, const RunOptions& opt) {
+  RunResult& run = stg.run;
   run.scenario = s_in;
   Scenario& s = run.scenario;
   if (!opt.out_dir.empty()) s.out_dir = opt.out_dir;
   run.out_dir = s.out_dir;
 
   // ---- everything checked before any computation ----
-  auto model = prop::make_model(s.model, s.file);
+  stg.model = prop::make_model(s.model, s.file);
   log_info(opt.quiet, "phusong: scenario '" + s.name + "', model " + s.model);
   run.inputs = load_inputs(s);
   const Grid& g = run.inputs.dem.elevation_m.grid();
@@ -104,10 +92,10 @@ RunResult run_scenario(const Scenario& s_in, const RunOptions& opt) {
       prop::LinkParams p = s.link;
       p.freq_mhz = c.freq_mhz;
       p.tx_height_m = c.height_m;
-      model->check(p, "sites: cell " + c.cell_id);
+      stg.model->check(p, "sites: cell " + c.cell_id);
     }
   }
-  EngineConfig cfg;
+  EngineConfig& cfg = stg.cfg;
   cfg.radius_m = s.radius_km * 1000.0;
   cfg.threshold_dbm = s.effective_threshold_dbm();
   if (s.margin_db() != 0.0) {
@@ -124,11 +112,10 @@ RunResult run_scenario(const Scenario& s_in, const RunOptions& opt) {
                             (run.inputs.clutter.has_woodland() ? ", woodland by ITU-R P.833" : ""));
   }
   // Downlink SINR: the carrier's cells on the chosen frequency.
-  PowerSum sinr_acc;
   if (s.sinr.present) {
     for (const auto& c : run.inputs.cells) {
       const bool m = c.carrier == s.sinr.carrier && std::abs(c.freq_mhz - s.sinr.freq_mhz) < 1e-6;
-      sinr_acc.member.push_back(m ? 1 : 0);
+      stg.sinr_acc.member.push_back(m ? 1 : 0);
       run.sinr_cells += m ? 1 : 0;
     }
     if (run.sinr_cells == 0) {
@@ -136,83 +123,184 @@ RunResult run_scenario(const Scenario& s_in, const RunOptions& opt) {
                                            s.sinr.carrier + "' on " + pct(s.sinr.freq_mhz) + " MHz near the area",
                        "a carrier and frequency of the scenario's cells");
     }
-    cfg.power_sum = &sinr_acc;
   }
   cfg.kind = s.engine == "fast" ? EngineKind::Fast : EngineKind::Exact;
-
-  Staging st;
-  st.out = s.out_dir;
-  if (!fs::exists(st.out)) {
-    std::error_code ec;
-    fs::create_directories(st.out, ec);
-    if (ec) throw InputError(s.file, "output.dir", "cannot create folder " + s.out_dir, "a writable folder");
-    st.created_out = true;
+  // Per carrier (scenario technology) and per other technology, in output order.
+  for (const auto& c : run.inputs.cells) stg.carriers.push_back(c.carrier);
+  std::sort(stg.carriers.begin(), stg.carriers.end());
+  stg.carriers.erase(std::unique(stg.carriers.begin(), stg.carriers.end()), stg.carriers.end());
+  for (const auto& name : stg.carriers) run.by_carrier.push_back({name, identifier_of(name), cfg.threshold_dbm, {}, {}});
+  for (radio::Technology t : other_technologies(run.inputs)) {
+    run.by_technology.push_back({radio::technology_name(t), radio::technology_name(t),
+                                 radio::default_threshold_dbm(t) + s.margin_db(), {}, {}});
   }
-  st.dir = st.out / (".phusong-staging-" + std::to_string(getpid()));
-  fs::remove_all(st.dir);
-  fs::create_directories(st.dir);
+}
 
+std::vector<radio::Technology> other_technologies(const Inputs& in) {
+  std::vector<radio::Technology> out;
+  for (radio::Technology t : {radio::Technology::Gsm, radio::Technology::Umts, radio::Technology::Lte,
+                              radio::Technology::Nr}) {
+    for (const auto& c : in.other_cells) {
+      if (c.technology == t) {
+        out.push_back(t);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<radio::Cell> technology_cells(const Inputs& in, radio::Technology t) {
+  std::vector<radio::Cell> cells;
+  for (const auto& c : in.other_cells)
+    if (c.technology == t) cells.push_back(c);
+  return cells;
+}
+
+namespace {
+
+// Best-server indices of a composite computed over a subset: back to the
+// indices of the full list.
+void remap_best_cell(Composite& comp, const std::vector<size_t>& global_index) {
+  for (auto& v : comp.best_cell.data())
+    if (v >= 0) v = static_cast<std::int16_t>(global_index[static_cast<size_t>(v)]);
+}
+
+}  // namespace
+
+void compute_run(RunStages& stg, const RunOptions& opt, const std::function<bool(const radio::Cell&)>& keep) {
+  RunResult& run = stg.run;
+  const Scenario& s = run.scenario;
+  const Raster<float>& dem = run.inputs.dem.elevation_m;
+  // The cells kept (all for a full run), in their order: the engine breaks
+  // ties by that order, so a subset gives a full run's values on its tile.
+  std::vector<size_t> kept;
+  std::vector<radio::Cell> cells;
+  for (size_t i = 0; i < run.inputs.cells.size(); ++i) {
+    if (keep && !keep(run.inputs.cells[i])) continue;
+    kept.push_back(i);
+    cells.push_back(run.inputs.cells[i]);
+  }
+  std::vector<std::vector<radio::Cell>> tech_cells;
+  std::vector<std::vector<size_t>> tech_kept;
+  size_t total = cells.size();
+  for (radio::Technology t : other_technologies(run.inputs)) {
+    tech_cells.emplace_back();
+    tech_kept.emplace_back();
+    const auto all = technology_cells(run.inputs, t);
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (keep && !keep(all[i])) continue;
+      tech_kept.back().push_back(i);
+      tech_cells.back().push_back(all[i]);
+    }
+    total += tech_cells.back().size();
+  }
+  const auto blank = [&] {
+    const Grid& g = dem.grid();
+    return Composite{Raster<float>(g, kNoDataF), Raster<std::int16_t>(g, -1), Raster<std::uint8_t>(g, 0)};
+  };
   const auto t0 = std::chrono::steady_clock::now();
-  {
-    Progress prog("propagation", run.inputs.cells.size() + run.inputs.other_cells.size(),
-                  Progress::auto_mode(opt.quiet));
-    // Per carrier, in the same pass.
-    CellGroups groups;
-    std::vector<std::string> carriers;
-    for (const auto& c : run.inputs.cells) carriers.push_back(c.carrier);
-    std::sort(carriers.begin(), carriers.end());
-    carriers.erase(std::unique(carriers.begin(), carriers.end()), carriers.end());
-    groups.count = static_cast<int>(carriers.size());
-    for (const auto& c : run.inputs.cells) {
-      groups.group_of_cell.push_back(
-          static_cast<int>(std::lower_bound(carriers.begin(), carriers.end(), c.carrier) - carriers.begin()));
-    }
-    std::vector<Composite> per_carrier;
-    run.composite = compute_coverage(run.inputs.dem.elevation_m, run.inputs.cells, *model, s.link, cfg, &prog,
-                                     &groups, &per_carrier);
-    for (size_t k = 0; k < carriers.size(); ++k) {
-      GroupResult gr{carriers[k], identifier_of(carriers[k]), cfg.threshold_dbm, std::move(per_carrier[k]), {}};
-      gr.report = analysis::analyse(gr.composite, run.inputs.villages, run.inputs.communes, gr.threshold_dbm);
-      run.by_carrier.push_back(std::move(gr));
-    }
-    // Other technologies of the same carriers, each at its own default threshold.
-    for (radio::Technology t : {radio::Technology::Gsm, radio::Technology::Umts, radio::Technology::Lte,
-                                radio::Technology::Nr}) {
-      std::vector<radio::Cell> cells;
-      for (const auto& c : run.inputs.other_cells)
-        if (c.technology == t) cells.push_back(c);
-      if (cells.empty()) continue;
-      EngineConfig tcfg = cfg;
-      tcfg.power_sum = nullptr;
-      tcfg.threshold_dbm = radio::default_threshold_dbm(t) + s.margin_db();
-      GroupResult gr{radio::technology_name(t), radio::technology_name(t), tcfg.threshold_dbm,
-                     compute_coverage(run.inputs.dem.elevation_m, cells, *model, s.link, tcfg, &prog), {}};
-      gr.report = analysis::analyse(gr.composite, run.inputs.villages, run.inputs.communes, gr.threshold_dbm);
-      run.by_technology.push_back(std::move(gr));
-    }
-  }
-  run.report = analysis::analyse(run.composite, run.inputs.villages, run.inputs.communes, cfg.threshold_dbm);
+  Progress prog("propagation", total, Progress::auto_mode(opt.quiet));
+  EngineConfig cfg = stg.cfg;
+  PowerSum sub_acc;
   if (s.sinr.present) {
-    // SINR = S / (I + N): S the strongest cell of the set, I the sum of the
-    // others (linear mW, full load: every resource element transmitted at the
-    // reference power), N thermal noise in the quantity's bandwidth.
-    run.sinr_noise_bandwidth_hz = sinr_noise_bandwidth_hz(s);
-    run.sinr_noise_dbm = sinr_noise_dbm(s);
-    const double n_mw = std::pow(10.0, run.sinr_noise_dbm / 10.0);
-    run.sinr_db = Raster<float>(g, kNoDataF);
-    for (size_t i = 0; i < run.sinr_db.data().size(); ++i) {
-      const float best = sinr_acc.best_dbm.data()[i];
-      if (std::isnan(best)) continue;
-      const double s_mw = std::pow(10.0, best / 10.0);
-      const double i_mw = std::max(sinr_acc.sum_mw.data()[i] - s_mw, 0.0);
-      run.sinr_db.data()[i] = static_cast<float>(10.0 * std::log10(s_mw / (i_mw + n_mw)));
-    }
+    for (size_t i : kept) sub_acc.member.push_back(stg.sinr_acc.member[i]);
+    cfg.power_sum = &sub_acc;
   }
-  run.compute_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CellGroups groups;
+  groups.count = static_cast<int>(stg.carriers.size());
+  for (const auto& c : cells) {
+    groups.group_of_cell.push_back(static_cast<int>(
+        std::lower_bound(stg.carriers.begin(), stg.carriers.end(), c.carrier) - stg.carriers.begin()));
+  }
+  std::vector<Composite> per_carrier;
+  if (cells.empty()) {
+    run.composite = blank();
+    for (int k = 0; k < groups.count; ++k) per_carrier.push_back(blank());
+    if (s.sinr.present) {
+      sub_acc.sum_mw = Raster<double>(dem.grid(), 0.0);
+      sub_acc.best_dbm = Raster<float>(dem.grid(), kNoDataF);
+    }
+  } else {
+    run.composite = compute_coverage(dem, cells, *stg.model, s.link, cfg, &prog, &groups, &per_carrier);
+  }
+  remap_best_cell(run.composite, kept);
+  for (size_t k = 0; k < per_carrier.size(); ++k) {
+    remap_best_cell(per_carrier[k], kept);
+    run.by_carrier[k].composite = std::move(per_carrier[k]);
+  }
+  // The engine sets each cell's ground height; keep it for the outputs.
+  for (size_t j = 0; j < kept.size(); ++j) run.inputs.cells[kept[j]].ground_m = cells[j].ground_m;
+  // Other technologies of the same carriers, each at its own default threshold.
+  for (size_t k = 0; k < tech_cells.size(); ++k) {
+    GroupResult& gr = run.by_technology[k];
+    if (tech_cells[k].empty()) {
+      gr.composite = blank();
+      continue;
+    }
+    EngineConfig tcfg = stg.cfg;
+    tcfg.power_sum = nullptr;
+    tcfg.threshold_dbm = gr.threshold_dbm;
+    gr.composite = compute_coverage(dem, tech_cells[k], *stg.model, s.link, tcfg, &prog);
+    remap_best_cell(gr.composite, tech_kept[k]);
+  }
+  if (s.sinr.present) {
+    stg.sinr_acc.sum_mw = std::move(sub_acc.sum_mw);
+    stg.sinr_acc.best_dbm = std::move(sub_acc.best_dbm);
+  }
+  run.compute_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void compute_sinr(RunStages& stg) {
+  RunResult& run = stg.run;
+  const Scenario& s = run.scenario;
+  if (!s.sinr.present) return;
+  // SINR = S / (I + N): S the strongest cell of the set, I the sum of the
+  // others (linear mW, full load: every resource element transmitted at the
+  // reference power), N thermal noise in the quantity's bandwidth.
+  run.sinr_noise_bandwidth_hz = sinr_noise_bandwidth_hz(s);
+  run.sinr_noise_dbm = sinr_noise_dbm(s);
+  const double n_mw = std::pow(10.0, run.sinr_noise_dbm / 10.0);
+  run.sinr_db = Raster<float>(run.inputs.dem.elevation_m.grid(), kNoDataF);
+  for (size_t i = 0; i < run.sinr_db.data().size(); ++i) {
+    const float best = stg.sinr_acc.best_dbm.data()[i];
+    if (std::isnan(best)) continue;
+    const double s_mw = std::pow(10.0, best / 10.0);
+    const double i_mw = std::max(stg.sinr_acc.sum_mw.data()[i] - s_mw, 0.0);
+    run.sinr_db.data()[i] = static_cast<float>(10.0 * std::log10(s_mw / (i_mw + n_mw)));
+  }
+}
+
+void analyse_run(RunStages& stg) {
+  RunResult& run = stg.run;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (auto* list : {&run.by_carrier, &run.by_technology})
+    for (auto& gr : *list)
+      gr.report = analysis::analyse(gr.composite, run.inputs.villages, run.inputs.communes, gr.threshold_dbm);
+  run.report = analysis::analyse(run.composite, run.inputs.villages, run.inputs.communes, stg.cfg.threshold_dbm);
+  run.compute_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+RunResult run_scenario(const Scenario& s_in, const RunOptions& opt) {
+  RunStages stg;
+  prepare_run(stg, s_in, opt);
+  // The output folder is checked (created) before the computation.
+  StagingDir staging(stg.run.out_dir, stg.run.scenario.file);
+  compute_run(stg, opt);
+  compute_sinr(stg);
+  analyse_run(stg);
+  write_run_outputs(stg, staging);
+  return std::move(stg.run);
+}
+
+void write_run_outputs(RunStages& stg, StagingDir& st) {
+  RunResult& run = stg.run;
+  const Scenario& s = run.scenario;
+  const EngineConfig& cfg = stg.cfg;
 
   // ---- outputs, staged then moved into place ----
   const std::string q = radio::technology_quantity(s.technology);
-  auto at = [&](const std::string& f) { return (st.dir / f).string(); };
+  auto at = [&](const std::string& f) { return (st.path() / f).string(); };
   io::BandInfo rsrp{"best-server " + q, "dBm", {{"PHUSONG_MODEL", s.model},
                                                {"PHUSONG_THRESHOLD_DBM", pct(s.threshold_dbm)},
                                                {"PHUSONG_EFFECTIVE_THRESHOLD_DBM", pct(cfg.threshold_dbm)},
@@ -265,17 +353,11 @@ RunResult run_scenario(const Scenario& s_in, const RunOptions& opt) {
   io::write_villages_csv(at("villages.csv"), run);
   io::write_text_file_atomic(at("summary.json"), io::summary_json(run).dump(2) + "\n");
   io::write_text_file_atomic(at("report.md"), io::report_markdown(run));
-  io::write_qgis_project(st.dir.string(), run);  // reads the styles written above
-  io::write_coverage_kmz(st.dir.string(), run);
-  io::write_report_html(st.dir.string(), run);
+  io::write_qgis_project(st.path().string(), run);  // reads the styles written above
+  io::write_coverage_kmz(st.path().string(), run);
+  io::write_report_html(st.path().string(), run);
 
-  for (const auto& f : run.files) {
-    std::error_code ec;
-    fs::rename(st.dir / f, st.out / f, ec);
-    if (ec) throw Error("cannot move " + f + " into " + s.out_dir + ": " + ec.message());
-  }
-  st.created_out = false;
-  return run;
+  st.commit(run.files);
 }
 
 }  // namespace phusong

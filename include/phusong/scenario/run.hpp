@@ -1,5 +1,7 @@
 #pragma once
 // `phusong run`: a scenario end to end — inputs, engine, analysis, outputs.
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -52,6 +54,36 @@ double sinr_noise_bandwidth_hz(const Scenario& s);
 double sinr_noise_dbm(const Scenario& s);
 
 RunResult run_scenario(const Scenario& s, const RunOptions& opt);
+
+// ---- the stages of a run, shared with sharded runs and merge (scenario/shard.hpp) ----
+// A run is prepare (inputs loaded and every check made), compute (the
+// composites), finish (SINR and village analysis) and write (the output
+// files, staged then moved).  A shard computes only the cells whose radius
+// reaches its tile; merge replaces compute by reading the shards' tiles.
+struct RunStages {
+  RunResult run;
+  std::unique_ptr<prop::Model> model;
+  EngineConfig cfg;
+  PowerSum sinr_acc;               // SINR accumulator (scenario `sinr:`)
+  std::vector<std::string> carriers;  // sorted; the index is the carrier group
+};
+void prepare_run(RunStages& st, const Scenario& s, const RunOptions& opt);
+// Composites of the cells that `keep` accepts (all when empty); best-server
+// indices refer to run.inputs.cells (by_technology: that technology's cells
+// of run.inputs.other_cells, in order), as in a full run.
+void compute_run(RunStages& st, const RunOptions& opt, const std::function<bool(const radio::Cell&)>& keep = {});
+// Cells of one other technology (run.by_technology's best_cell indices refer to these).
+std::vector<radio::Cell> technology_cells(const Inputs& in, radio::Technology t);
+// The other technologies present in run.inputs.other_cells, in output order.
+std::vector<radio::Technology> other_technologies(const Inputs& in);
+// SINR raster from the accumulator (when the scenario asks for it).
+void compute_sinr(RunStages& st);
+// Village and commune analysis of every composite.
+void analyse_run(RunStages& st);
+// Writes every output file into the staging folder, then moves them into the
+// run's out_dir (scenario/shard.hpp).
+class StagingDir;
+void write_run_outputs(RunStages& st, StagingDir& staging);
 
 // The closing console line, e.g.
 // "Villages covered: 87 / 97 (89.7 %) · population 91.2 %".
