@@ -370,32 +370,37 @@ std::string coverage_kml(const RunResult& run, const std::vector<GeoOverlay>& ov
   return k;
 }
 
-void write_coverage_kmz(const std::string& dir, const RunResult& run) {
+void write_zip_atomic(const std::string& path, const std::vector<std::pair<std::string, std::string>>& entries) {
   gdal_init();
-  std::vector<GeoOverlay> overlays{rsrp_overlay_wgs84(run.composite.best_dbm, run.scenario.effective_threshold_dbm())};
-  if (run.by_carrier.size() > 1) {
-    for (const auto& gr : run.by_carrier) overlays.push_back(rsrp_overlay_wgs84(gr.composite.best_dbm, gr.threshold_dbm));
-  }
-  const std::string kml = coverage_kml(run, overlays);
-  const std::string path = (fs::path(dir) / "coverage.kmz").string();
   const std::string tmp = temp_name_for(path);
   std::error_code ec;
   fs::remove(tmp, ec);
   try {
     ZipWriter zip(tmp);
-    zip.add("doc.kml", kml);  // first entry: what Google Earth opens
-    zip.add("files/rsrp_dbm.png", encode_png(overlays[0].image));
-    for (size_t i = 1; i < overlays.size(); ++i) {
-      zip.add("files/rsrp_dbm_" + run.by_carrier[i - 1].key + ".png", encode_png(overlays[i].image));
-    }
-    zip.add("files/site.png", encode_png(icon(true)));
-    zip.add("files/village.png", encode_png(icon(false)));
+    for (const auto& [name, bytes] : entries) zip.add(name, bytes);
     zip.close();
   } catch (...) {
     fs::remove(tmp, ec);
     throw;
   }
   commit_file(tmp, path);
+}
+
+void write_coverage_kmz(const std::string& dir, const RunResult& run) {
+  gdal_init();
+  std::vector<GeoOverlay> overlays{rsrp_overlay_wgs84(run.composite.best_dbm, run.scenario.effective_threshold_dbm())};
+  if (run.by_carrier.size() > 1) {
+    for (const auto& gr : run.by_carrier) overlays.push_back(rsrp_overlay_wgs84(gr.composite.best_dbm, gr.threshold_dbm));
+  }
+  std::vector<std::pair<std::string, std::string>> entries;
+  entries.emplace_back("doc.kml", coverage_kml(run, overlays));  // first entry: what Google Earth opens
+  entries.emplace_back("files/rsrp_dbm.png", encode_png(overlays[0].image));
+  for (size_t i = 1; i < overlays.size(); ++i) {
+    entries.emplace_back("files/rsrp_dbm_" + run.by_carrier[i - 1].key + ".png", encode_png(overlays[i].image));
+  }
+  entries.emplace_back("files/site.png", encode_png(icon(true)));
+  entries.emplace_back("files/village.png", encode_png(icon(false)));
+  write_zip_atomic((fs::path(dir) / "coverage.kmz").string(), entries);
 }
 
 }  // namespace phusong::io

@@ -14,11 +14,12 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <set>
 #include <sstream>
 #include <vector>
 
 #include "phusong/core/error.hpp"
-#include "phusong/io/atomic_file.hpp"
+#include "phusong/io/kmz.hpp"
 #include "phusong/raster/gdal_raii.hpp"
 #include "phusong/scenario/run.hpp"
 
@@ -81,22 +82,10 @@ std::string read_text(const fs::path& p) {
   return ss.str();
 }
 
-// The default style of a layer in a GeoPackage's layer_styles table.
-std::string gpkg_default_style(GDALDatasetH ds, const std::string& gpkg, const std::string& layer) {
-  OGRLayerH styles = GDALDatasetGetLayerByName(ds, "layer_styles");
-  if (!styles) throw Error("QGIS project: " + gpkg + " has no layer_styles table");
-  const std::string filter = "f_table_name = '" + layer + "' AND useAsDefault = 1";
-  OGR_L_SetAttributeFilter(styles, filter.c_str());
-  OGR_L_ResetReading(styles);
-  std::string qml;
-  const int i_qml = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(styles), "styleQML");
-  if (OGRFeatureH f = OGR_L_GetNextFeature(styles)) {
-    if (i_qml >= 0) qml = OGR_F_GetFieldAsString(f, i_qml);
-    OGR_F_Destroy(f);
-  }
-  OGR_L_SetAttributeFilter(styles, nullptr);
-  if (qml.empty()) throw Error("QGIS project: no default style for layer " + layer + " in " + gpkg);
-  return qml;
+bool gpkg_has_layer(const std::string& gpkg, const std::string& layer) {
+  GdalDataset ds(GDALOpenEx(gpkg.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
+  if (!ds) throw Error("QGIS project: cannot open " + gpkg);
+  return GDALDatasetGetLayerByName(ds.get(), layer.c_str()) != nullptr;
 }
 
 // A QML document split into the root element's attributes that a
@@ -178,9 +167,10 @@ struct Layer {
   Box extent;
   EmbeddedStyle style;
   bool visible = true;
+  std::string srs;  // <spatialrefsys> indented for <maplayer><srs>
 };
 
-std::string maplayer_xml(const Layer& l, const std::string& srs) {
+std::string maplayer_xml(const Layer& l) {
   std::string s = "    <maplayer" + attr("type", l.kind) +
                   " autoRefreshEnabled=\"0\" autoRefreshTime=\"0\" refreshOnNotifyEnabled=\"0\""
                   " refreshOnNotifyMessage=\"\" styleCategories=\"AllStyleCategories\"" +
@@ -196,7 +186,7 @@ std::string maplayer_xml(const Layer& l, const std::string& srs) {
   s += "      <datasource>" + xml_escape(l.source) + "</datasource>\n";
   s += "      <keywordList>\n        <value></value>\n      </keywordList>\n";
   s += "      <layername>" + xml_escape(l.name) + "</layername>\n";
-  s += "      <srs>\n" + srs + "      </srs>\n";
+  s += "      <srs>\n" + l.srs + "      </srs>\n";
   if (l.kind == "vector") {
     s += "      <provider encoding=\"UTF-8\">" + xml_escape(l.provider) + "</provider>\n";
   } else {
@@ -225,7 +215,26 @@ std::string tree_layer_xml(const Layer& l) {
 
 }  // namespace
 
-std::string qgis_project_xml(const std::string& dir_in, const RunResult& run) {
+std::string gpkg_default_style(const std::string& gpkg, const std::string& layer) {
+  gdal_init();
+  GdalDataset ds(GDALOpenEx(gpkg.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
+  if (!ds) throw Error("QGIS project: cannot open " + gpkg);
+  OGRLayerH styles = GDALDatasetGetLayerByName(ds.get(), "layer_styles");
+  if (!styles) throw Error("QGIS project: " + gpkg + " has no layer_styles table");
+  const std::string filter = "f_table_name = '" + layer + "' AND useAsDefault = 1";
+  OGR_L_SetAttributeFilter(styles, filter.c_str());
+  OGR_L_ResetReading(styles);
+  std::string qml;
+  const int i_qml = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(styles), "styleQML");
+  if (OGRFeatureH f = OGR_L_GetNextFeature(styles)) {
+    if (i_qml >= 0) qml = OGR_F_GetFieldAsString(f, i_qml);
+    OGR_F_Destroy(f);
+  }
+  if (qml.empty()) throw Error("QGIS project: no default style for layer " + layer + " in " + gpkg);
+  return qml;
+}
+
+QgisProject qgis_project_of_run(const std::string& dir_in, const RunResult& run) {
   gdal_init();
   const fs::path dir(dir_in);
   const Scenario& s = run.scenario;
@@ -235,9 +244,7 @@ std::string qgis_project_xml(const std::string& dir_in, const RunResult& run) {
 
   // Vector styles from the GeoPackage.
   const fs::path gpkg = dir / "coverage.gpkg";
-  GdalDataset ds(GDALOpenEx(gpkg.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
-  if (!ds) throw Error("QGIS project: cannot open " + gpkg.string());
-  const bool has_communes = !run.inputs.communes.empty() && GDALDatasetGetLayerByName(ds.get(), "communes");
+  const bool has_communes = !run.inputs.communes.empty() && gpkg_has_layer(gpkg.string(), "communes");
 
   Box villages_box, sites_box, communes_box, grid_box;
   for (const auto& v : run.inputs.villages) villages_box.add(v.x, v.y);
@@ -249,68 +256,64 @@ std::string qgis_project_xml(const std::string& dir_in, const RunResult& run) {
   grid_box.add(g.x_min, g.y_min());
   grid_box.add(g.x_max(), g.y_max);
 
+  auto extent = [](QgisLayer& l, const Box& b) {
+    if (b.empty()) return;
+    l.x_min = b.x_min;
+    l.y_min = b.y_min;
+    l.x_max = b.x_max;
+    l.y_max = b.y_max;
+  };
   auto vec = [&](const std::string& id, const std::string& name, const std::string& geometry,
                  const std::string& wkb, const Box& ext) {
-    Layer l;
+    QgisLayer l;
     l.id = "phusong_" + id;
     l.name = name;
-    l.kind = "vector";
-    l.provider = "ogr";
     l.source = "./coverage.gpkg|layername=" + id;
     l.geometry = geometry;
     l.wkb_type = wkb;
-    l.extent = ext;
-    l.style = embed(gpkg_default_style(ds.get(), gpkg.string(), id), id);
+    extent(l, ext);
+    l.qml = gpkg_default_style(gpkg.string(), id);
     return l;
   };
   auto ras = [&](const std::string& file, const std::string& name, bool visible) {
-    Layer l;
+    QgisLayer l;
     const std::string stem = fs::path(file).stem().string();
     l.id = "phusong_" + stem;
     l.name = name;
-    l.kind = "raster";
-    l.provider = "gdal";
+    l.raster = true;
     l.source = "./" + file;
-    l.extent = grid_box;
+    extent(l, grid_box);
     l.visible = visible;
-    l.style = embed(read_text(dir / (stem + ".qml")), file);
+    l.qml = read_text(dir / (stem + ".qml"));
     return l;
   };
 
-  const Layer villages = vec("villages", "Villages", "Point", "Point", villages_box);
-  const Layer sites = vec("sites", "Sites (cells)", "Point", "Point", sites_box);
-  std::vector<Layer> communes;
+  QgisProject p;
+  p.title = s.name;
+  p.abstract = s.description;
+  p.crs_wkt = g.crs_wkt;
+  p.groups.push_back({"Villages & sites", {vec("villages", "Villages", "Point", "Point", villages_box),
+                                           vec("sites", "Sites (cells)", "Point", "Point", sites_box)}});
   if (has_communes) {
     // Listed above the rasters (its fills are semi-transparent) but not shown
     // at first: two choropleths on top of each other read badly; one click
     // in the layer panel shows the communes' village coverage.
-    communes.push_back(vec("communes", "Communes", "Polygon", "MultiPolygon", communes_box));
-    communes.back().visible = false;
+    p.groups.push_back({"Communes", {vec("communes", "Communes", "Polygon", "MultiPolygon", communes_box)}});
+    p.groups.back().layers.back().visible = false;
   }
-  const std::vector<Layer> rasters{
-      ras("rsrp_dbm.tif", "Received power " + quantity + " (dBm), threshold " + thr + " dBm", true),
-      ras("best_server.tif", "Best server", false),
-      ras("server_count.tif", "Servers at or above " + thr + " dBm", false)};
+  p.groups.push_back(
+      {"Coverage rasters",
+       {ras("rsrp_dbm.tif", "Received power " + quantity + " (dBm), threshold " + thr + " dBm", true),
+        ras("best_server.tif", "Best server", false),
+        ras("server_count.tif", "Servers at or above " + thr + " dBm", false)}});
   // Received power of each carrier (rsrp_dbm_<key>.tif, when written).
-  std::vector<Layer> per_carrier;
+  QgisGroup per_carrier{"Received power per carrier", {}};
   for (const auto& gr : run.by_carrier) {
     const std::string file = "rsrp_dbm_" + gr.key + ".tif";
     if (!fs::exists(dir / file)) continue;
-    per_carrier.push_back(ras(file, gr.name + ": received power " + quantity + " (dBm)", false));
+    per_carrier.layers.push_back(ras(file, gr.name + ": received power " + quantity + " (dBm)", false));
   }
-  ds.reset();
-
-  struct Group {
-    std::string name;
-    std::vector<const Layer*> layers;
-  };
-  std::vector<Group> groups{{"Villages & sites", {&villages, &sites}}};
-  if (has_communes) groups.push_back({"Communes", {&communes[0]}});
-  groups.push_back({"Coverage rasters", {&rasters[0], &rasters[1], &rasters[2]}});
-  if (!per_carrier.empty()) {
-    groups.push_back({"Received power per carrier", {}});
-    for (const auto& l : per_carrier) groups.back().layers.push_back(&l);
-  }
+  if (!per_carrier.layers.empty()) p.groups.push_back(std::move(per_carrier));
 
   // Initial view: villages and communes, 8 % margin, at least 1 km across.
   Box view;
@@ -321,28 +324,62 @@ std::string qgis_project_xml(const std::string& dir_in, const RunResult& run) {
     const double cx = (view.x_min + view.x_max) / 2, cy = (view.y_min + view.y_max) / 2;
     const double hw = std::max(500.0, (view.x_max - view.x_min) * 0.58);
     const double hh = std::max(500.0, (view.y_max - view.y_min) * 0.58);
-    view = Box{cx - hw, cy - hh, cx + hw, cy + hh};
+    p.view_x_min = cx - hw;
+    p.view_y_min = cy - hh;
+    p.view_x_max = cx + hw;
+    p.view_y_max = cy + hh;
   }
+  return p;
+}
 
-  const std::string srs6 = spatialrefsys(g.crs_wkt, "        ");
-  const std::string srs4 = spatialrefsys(g.crs_wkt, "    ");
+std::string qgis_project_xml(const QgisProject& p) {
+  gdal_init();
+  const std::string srs6 = spatialrefsys(p.crs_wkt, "        ");
+  const std::string srs4 = spatialrefsys(p.crs_wkt, "    ");
+  std::set<std::string> ids;
+  std::vector<std::vector<Layer>> layers;  // per group
+  for (const auto& gr : p.groups) {
+    layers.emplace_back();
+    for (const auto& q : gr.layers) {
+      if (q.id.size() <= 10 || !ids.insert(q.id).second) {
+        throw Error("QGIS project: layer id '" + q.id + "' is not unique or has 10 characters or fewer");
+      }
+      Layer l;
+      l.id = q.id;
+      l.name = q.name;
+      l.kind = q.raster ? "raster" : "vector";
+      l.provider = q.raster ? "gdal" : "ogr";
+      l.source = q.source;
+      l.geometry = q.geometry;
+      l.wkb_type = q.wkb_type;
+      l.extent.add(q.x_min, q.y_min);
+      l.extent.add(q.x_max, q.y_max);
+      l.style = embed(q.qml, q.name);
+      l.visible = q.visible;
+      l.srs = q.crs_wkt.empty() ? srs6 : spatialrefsys(q.crs_wkt, "        ");
+      layers.back().push_back(std::move(l));
+    }
+  }
+  const Box view{p.view_x_min, p.view_y_min, p.view_x_max, p.view_y_max};
+  const std::string& title = p.title;
+  const std::string& abstract = p.abstract;
 
   std::string x = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n";
-  x += "<qgis" + attr("projectname", s.name) + " version=\"3.22.0-Białowieża\" saveUser=\"\" saveUserFull=\"\"" +
+  x += "<qgis" + attr("projectname", title) + " version=\"3.22.0-Białowieża\" saveUser=\"\" saveUserFull=\"\"" +
        " saveDateTime=\"\">\n";
   x += "  <homePath path=\"\"/>\n";
-  x += "  <title>" + xml_escape(s.name) + "</title>\n";
+  x += "  <title>" + xml_escape(title) + "</title>\n";
   x += "  <transaction mode=\"Disabled\"/>\n";
   x += "  <projectFlags set=\"\"/>\n";
   x += "  <projectCrs>\n" + srs4 + "  </projectCrs>\n";
 
   // Layer tree: first group on top.
   x += "  <layer-tree-group>\n    <customproperties>\n      <Option/>\n    </customproperties>\n";
-  for (const auto& gr : groups) {
-    x += "    <layer-tree-group" + attr("name", gr.name) +
+  for (size_t gi = 0; gi < p.groups.size(); ++gi) {
+    x += "    <layer-tree-group" + attr("name", p.groups[gi].name) +
          " checked=\"Qt::Checked\" expanded=\"1\" groupLayer=\"\">\n"
          "      <customproperties>\n        <Option/>\n      </customproperties>\n";
-    for (const Layer* l : gr.layers) x += tree_layer_xml(*l);
+    for (const Layer& l : layers[gi]) x += tree_layer_xml(l);
     x += "    </layer-tree-group>\n";
   }
   x += "    <custom-order enabled=\"0\"/>\n  </layer-tree-group>\n";
@@ -353,14 +390,14 @@ std::string qgis_project_xml(const std::string& dir_in, const RunResult& run) {
   x += "    <rendermaptile>0</rendermaptile>\n    <expressionContextScope/>\n  </mapcanvas>\n";
   x += "  <ProjectViewSettings UseProjectScales=\"0\" rotation=\"0\">\n    <Scales/>\n";
   x += "    <DefaultViewExtent" + attr("xmin", num(view.x_min)) + attr("ymin", num(view.y_min)) +
-       attr("xmax", num(view.x_max)) + attr("ymax", num(view.y_max)) + ">\n" + spatialrefsys(g.crs_wkt, "      ") +
+       attr("xmax", num(view.x_max)) + attr("ymax", num(view.y_max)) + ">\n" + spatialrefsys(p.crs_wkt, "      ") +
        "    </DefaultViewExtent>\n  </ProjectViewSettings>\n";
 
   x += "  <projectlayers>\n";
   std::vector<const Layer*> order;
-  for (const auto& gr : groups)
-    for (const Layer* l : gr.layers) order.push_back(l);
-  for (const Layer* l : order) x += maplayer_xml(*l, srs6);
+  for (const auto& gr : layers)
+    for (const Layer& l : gr) order.push_back(&l);
+  for (const Layer* l : order) x += maplayer_xml(*l);
   x += "  </projectlayers>\n";
   x += "  <layerorder>\n";
   for (const Layer* l : order) x += "    <layer" + attr("id", l->id) + "/>\n";
@@ -375,15 +412,27 @@ std::string qgis_project_xml(const std::string& dir_in, const RunResult& run) {
        "  </properties>\n";
   x += "  <projectMetadata>\n    <identifier></identifier>\n    <parentidentifier></parentidentifier>\n"
        "    <language></language>\n    <type></type>\n";
-  x += "    <title>" + xml_escape(s.name) + "</title>\n";
-  x += "    <abstract>" + xml_escape(s.description) + "</abstract>\n";
+  x += "    <title>" + xml_escape(title) + "</title>\n";
+  x += "    <abstract>" + xml_escape(abstract) + "</abstract>\n";
   x += "    <links/>\n    <author>phusong</author>\n    <creation></creation>\n  </projectMetadata>\n";
   x += "</qgis>\n";
   return x;
 }
 
+std::string qgis_project_xml(const std::string& dir, const RunResult& run) {
+  return qgis_project_xml(qgis_project_of_run(dir, run));
+}
+
+void write_qgis_project(const std::string& path, const QgisProject& project) {
+  // QGIS 3.22+ (QgsProject::write to a .qgz): a zip whose .qgs entry carries
+  // the base name of the archive; the auxiliary-storage .qgd is optional and
+  // QGIS creates an empty one when it is absent.
+  const std::string entry = fs::path(path).stem().string() + ".qgs";
+  write_zip_atomic(path, {{entry, qgis_project_xml(project)}});
+}
+
 void write_qgis_project(const std::string& dir, const RunResult& run) {
-  write_text_file_atomic((fs::path(dir) / "project.qgs").string(), qgis_project_xml(dir, run));
+  write_qgis_project((fs::path(dir) / "project.qgz").string(), qgis_project_of_run(dir, run));
 }
 
 }  // namespace phusong::io

@@ -693,7 +693,7 @@ std::string report_html(const RunResult& run) {
   o << "</tbody></table>\n";
   o << "<h2>Files</h2>\n<ul>";
   for (const auto& f : run.files) o << "<li><code>" << esc(f) << "</code></li>";
-  o << "</ul>\n<p class=\"note\">Open <code>project.qgs</code> in QGIS 3.22 or later, <code>coverage.kmz</code> in "
+  o << "</ul>\n<p class=\"note\">Open <code>project.qgz</code> in QGIS 3.22 or later, <code>coverage.kmz</code> in "
        "Google Earth. Every figure above is also in <code>summary.json</code> and <code>villages.csv</code>.</p>\n";
   o << "</body>\n</html>\n";
   return o.str();

@@ -17,8 +17,10 @@
 
 #include "phusong/core/error.hpp"
 #include "phusong/io/atomic_file.hpp"
+#include "phusong/io/qgis_project.hpp"
 #include "phusong/io/raster_output.hpp"
 #include "phusong/io/styles.hpp"
+#include "phusong/io/text_format.hpp"
 #include "phusong/raster/gdal_raii.hpp"
 #include "phusong/scenario/run.hpp"
 #include "phusong/scenario/scenario.hpp"
@@ -170,8 +172,9 @@ std::string qml_difference() {
       "        <colorrampshader colorRampType=\"DISCRETE\" classificationMode=\"1\" clip=\"0\">\n";
   for (const auto& c : cls) {
     char buf[256];
+    // Labels escaped: "< -20 dB" unescaped made the QML (and the project) invalid XML.
     std::snprintf(buf, sizeof buf, "          <item value=\"%g\" color=\"%s\" alpha=\"255\" label=\"%s\"/>\n", c.upper,
-                  c.color, c.label);
+                  c.color, io::xml_escape(c.label).c_str());
     s += buf;
   }
   s += "        </colorrampshader>\n      </rastershader>\n    </rasterrenderer>\n  </pipe>\n</qgis>\n";
@@ -354,6 +357,51 @@ CompareResult compare_runs(const std::string& a_arg, const std::string& b_arg, c
     CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", nullptr);
   }
 
+  // project.qgz: the comparison's layers in QGIS, with the styles above.
+  {
+    const Grid& g = ra.grid();
+    io::QgisProject p;
+    p.title = "Comparison: " + a.name + " / " + b.name;
+    p.abstract = "A: " + a.name + "; B: " + b.name +
+                 ". Villages gained / lost, B - A received power and coverage change on A's grid.";
+    p.crs_wkt = g.crs_wkt;
+    p.view_x_min = g.x_min;
+    p.view_y_min = g.y_min();
+    p.view_x_max = g.x_max();
+    p.view_y_max = g.y_max;
+    io::QgisLayer v;
+    v.id = "phusong_compare_villages";
+    v.name = "Villages: gained / lost in B";
+    v.source = "./compare.gpkg|layername=villages";
+    {
+      OsrHandle w(OSRNewSpatialReference(nullptr));
+      OSRImportFromEPSG(static_cast<OGRSpatialReferenceH>(w.get()), 4326);
+      char* wkt = nullptr;
+      if (OSRExportToWkt(static_cast<OGRSpatialReferenceH>(w.get()), &wkt) == OGRERR_NONE && wkt) v.crs_wkt = wkt;
+      CPLFree(wkt);
+    }
+    v.qml = qml_village_change();
+    auto raster = [&](const std::string& stem, const std::string& name, bool visible, const std::string& qml) {
+      io::QgisLayer l;
+      l.id = "phusong_" + stem;
+      l.name = name;
+      l.raster = true;
+      l.source = "./" + stem + ".tif";
+      l.x_min = g.x_min;
+      l.y_min = g.y_min();
+      l.x_max = g.x_max();
+      l.y_max = g.y_max;
+      l.visible = visible;
+      l.qml = qml;
+      return l;
+    };
+    p.groups.push_back({"Villages", {v}});
+    p.groups.push_back({"Change", {raster("coverage_change", "Coverage change (1 both, 2 gained, 3 lost)", true,
+                                          qml_change()),
+                                   raster("diff_rsrp_db", "Received power B - A (dB)", false, qml_difference())}});
+    io::write_qgis_project(at("project.qgz"), p);
+  }
+
   // compare.json and compare.md
   nlohmann::ordered_json j;
   j["a"] = {{"name", a.name}, {"folder", fs::path(a.dir).filename().string()}, {"effective_threshold_dbm", a.threshold_dbm}};
@@ -419,11 +467,11 @@ CompareResult compare_runs(const std::string& a_arg, const std::string& b_arg, c
     }
   }
   md << "\nFiles: `compare.gpkg` (villages with status), `diff_rsrp_db.tif` (B − A, dB), `coverage_change.tif` "
-        "(1 both, 2 gained, 3 lost), `compare.json`.\n";
+        "(1 both, 2 gained, 3 lost), `compare.json`, `project.qgz` (QGIS project of these layers).\n";
   io::write_text_file_atomic(at("compare.json"), j.dump(2) + "\n");
   io::write_text_file_atomic(at("compare.md"), md.str());
   res.files = {"diff_rsrp_db.tif", "diff_rsrp_db.qml", "coverage_change.tif", "coverage_change.qml",
-               "compare.gpkg", "compare.json", "compare.md"};
+               "compare.gpkg", "compare.json", "compare.md", "project.qgz"};
   for (const auto& f : res.files) {
     std::error_code ec;
     fs::rename(st / f, out / f, ec);

@@ -336,7 +336,7 @@ void write_run_outputs(RunStages& stg, StagingDir& st) {
   }
   run.files = {"rsrp_dbm.tif", "rsrp_dbm.qml", "best_server.tif", "best_server.qml", "server_count.tif",
                "server_count.qml", "coverage.gpkg", "villages.csv", "summary.json", "report.md",
-               "project.qgs", "coverage.kmz", "report.html"};
+               "project.qgz", "coverage.kmz", "report.html"};
   run.files.insert(run.files.begin() + 6, carrier_files.begin(), carrier_files.end());
   if (s.sinr.present) {
     io::BandInfo bi{"downlink SINR of " + s.sinr.carrier + " on " + pct(s.sinr.freq_mhz) + " MHz", "dB",

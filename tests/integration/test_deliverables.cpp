@@ -1,4 +1,4 @@
-// The deliverables for QGIS, Google Earth and a browser: project.qgs,
+// The deliverables for QGIS, Google Earth and a browser: project.qgz,
 // coverage.kmz and report.html, from a run of the Brindabella test scenario
 // (real SRTM terrain) with four commune polygons added; and the rendering
 // helpers they share (colour classes, markers, PNG, base64).
@@ -197,14 +197,31 @@ TEST_CASE("map render: markers and PNG encoding round-trip through GDAL") {
   CHECK(back.px == img.rgba());
 }
 
-// ----------------------------------------------------------------- project.qgs
+// ----------------------------------------------------------------- project.qgz
 
-TEST_CASE("deliverables: project.qgs references every layer relatively, styled and grouped") {
+TEST_CASE("deliverables: project.qgz references every layer relatively, styled and grouped") {
   PHUSONG_REQUIRE_SHARED();
   const RunResult& run = brindabella_run();
   const fs::path out = run.out_dir;
-  REQUIRE(fs::exists(out / "project.qgs"));
-  const std::string text = slurp(out / "project.qgs");
+  REQUIRE(fs::exists(out / "project.qgz"));
+  CHECK_FALSE(fs::exists(out / "project.qgs"));
+  // A zip with one entry, project.qgs (what QGIS opens inside a .qgz); the
+  // braces because GDAL recognises .qgz as an archive only that way.
+  const std::string vz = "/vsizip/{" + (out / "project.qgz").string() + "}";
+  char** list = VSIReadDirRecursive(vz.c_str());
+  std::vector<std::string> entries;
+  for (char** p = list; p && *p; ++p) entries.emplace_back(*p);
+  CSLDestroy(list);
+  CHECK(entries == std::vector<std::string>{"project.qgs"});
+  std::string text;
+  {
+    VSILFILE* fq = VSIFOpenL((vz + "/project.qgs").c_str(), "rb");
+    REQUIRE(fq);
+    char buf[4096];
+    for (size_t n; (n = VSIFReadL(buf, 1, sizeof buf, fq)) > 0;) text.append(buf, n);
+    VSIFCloseL(fq);
+  }
+  REQUIRE(!text.empty());
   CHECK(text.find(out.string()) == std::string::npos);  // no absolute path
   CHECK(text.find(out.parent_path().string()) == std::string::npos);
   Xml x(text);

@@ -16,6 +16,7 @@
 // entries written that way with DOS date 0 (no clock), so the file is the
 // same for the same run.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "phusong/io/map_render.hpp"
@@ -40,6 +41,13 @@ GeoOverlay rsrp_overlay_wgs84(const Raster<float>& rsrp_dbm, double threshold_db
 // (files/rsrp_dbm.png, shown); when there are more, overlays[k] is
 // run.by_carrier[k-1] (files/rsrp_dbm_<key>.png, hidden at first).
 std::string coverage_kml(const RunResult& run, const std::vector<GeoOverlay>& overlays);
+
+// A zip archive of `entries` (name, bytes) in the given order, written to a
+// temporary name beside `path` and then renamed over it (the same atomic
+// output as every other deliverable).  CPLCreateZip deflates each entry and
+// stamps it with DOS date 0, so the same entries give the same bytes.  Used
+// for coverage.kmz and project.qgz.  Throws phusong::Error on failure.
+void write_zip_atomic(const std::string& path, const std::vector<std::pair<std::string, std::string>>& entries);
 
 // Writes <dir>/coverage.kmz (to a temporary name, then renamed).  Throws
 // phusong::Error on failure.

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
-"""Checks phusong's QGIS styles in a real QGIS (not part of ctest yet).
+"""Checks phusong's QGIS styles in a real, headless QGIS.
 
-How to run: build the library first (e.g. `ninja -C build phusong_lib`), install
-QGIS's Python bindings (`apt-get install -y --no-install-recommends python3-qgis
-qgis-providers`), then from the repository root:
+ctest `qgis_styles` (label `clients`).  By hand: build the library first (e.g.
+`ninja -C build phusong_lib`), install QGIS's Python bindings
+(`tools/setup --with-clients`), then from the repository root:
 
-    QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/qgis/check_styles.py \
+    QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/clients/check_styles.py \
         --build build --out /tmp/phusong-qgis-check
 
 What it does:
@@ -19,7 +19,9 @@ What it does:
      default styles were applied (renderer types, class counts, colours of
      given features, label settings), then renders map.png (and one PNG per
      layer) with QgsMapRendererSequentialJob for a visual look.
-Exit status 0 when every check passes; each failure is printed.
+Exit status 0 when every check passes, 77 (skipped) when QGIS's Python
+bindings are missing (a failure when CI=true), 1 otherwise; each check is
+printed.
 """
 import argparse
 import gc
@@ -31,6 +33,8 @@ import sys
 import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clientlib import check, client_missing, exit_with, finish  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 THRESHOLD_DBM = -110.0
@@ -66,15 +70,6 @@ int main(int argc, char** argv) {
   return 0;
 }
 """
-
-FAILURES = []
-
-
-def check(cond, what):
-    print(("ok    " if cond else "FAIL  ") + what)
-    if not cond:
-        FAILURES.append(what)
-
 
 # Cells of the fixture: (index, site, name, carrier, x, y) in UTM 48N metres.
 CELLS = [
@@ -362,25 +357,24 @@ def main():
     ap.add_argument("--build", default=os.path.join(REPO, "build"), help="CMake build folder")
     ap.add_argument("--out", default=None, help="output folder (default: a fresh temporary one)")
     args = ap.parse_args()
+    try:
+        from qgis.core import QgsApplication
+    except ImportError as e:
+        return client_missing(f"QGIS's Python bindings do not import ({e})")
     out = args.out or tempfile.mkdtemp(prefix="phusong-qgis-")
     if os.path.isdir(out):
         shutil.rmtree(out)
     os.makedirs(out)
     write_fixture(out)
     build_and_run_fixture_program(os.path.abspath(args.build), out)
-    from qgis.core import QgsApplication
     app = QgsApplication([], False)
     app.initQgis()
     check_layers(out)
     gc.collect()  # every layer must be gone before exitQgis
     app.exitQgis()
     print(f"outputs in {out}")
-    if FAILURES:
-        print(f"{len(FAILURES)} check(s) failed")
-        return 1
-    print("all checks passed")
-    return 0
+    return finish("check_styles")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main())
