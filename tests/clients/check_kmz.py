@@ -28,6 +28,7 @@ import re
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from clientlib import (COMMUNES, check, client_missing, common_args, dem_path, exit_with, finish,  # noqa: E402
                        read_villages_csv, run_phusong, work_dir, SKIP)

@@ -48,6 +48,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from clientlib import (check, client_missing, common_args, dem_path, exit_with, finish,  # noqa: E402
                        read_villages_csv, run_phusong, work_dir, SKIP)

@@ -40,6 +40,7 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from clientlib import (check, client_missing, common_args, dem_path, exit_with, finish,  # noqa: E402
                        run_phusong, work_dir, SKIP)
