@@ -1,13 +1,17 @@
 #include "phusong/io/vector_input.hpp"
 
 #include <cpl_conv.h>
+#include <cpl_vsi.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <filesystem>
+#include <memory>
 #include <strings.h>
+#include <type_traits>
 
 #include "phusong/core/error.hpp"
 #include "phusong/geo/crs.hpp"
@@ -29,15 +33,47 @@ bool is_csv(const std::string& path) {
 }
 }  // namespace
 
+namespace {
+VectorTable read_dataset(const std::string& path, const std::string& gdal_path, const std::string& working_crs,
+                         GeomKind kind, const char* const* drivers = nullptr);
+}  // namespace
+
 VectorTable read_vector(const std::string& path, const std::string& working_crs, GeomKind kind) {
   gdal_init();
   if (!std::filesystem::exists(path)) {
     throw InputError(path, "file", "file not found", "an existing vector file or CSV");
   }
+  return read_dataset(path, path, working_crs, kind);
+}
+
+VectorTable read_vector_text(const std::string& text, const std::string& name, const std::string& working_crs,
+                             GeomKind kind) {
+  gdal_init();
+  // A private in-memory file named after `name` (its extension picks the driver).
+  static std::atomic<unsigned long long> serial{0};
+  const std::string mem = "/vsimem/phusong_text_" + std::to_string(serial++) + "/" +
+                          std::filesystem::path(name).filename().string();
+  VSILFILE* f = VSIFileFromMemBuffer(mem.c_str(), reinterpret_cast<GByte*>(const_cast<char*>(text.data())),
+                                     static_cast<vsi_l_offset>(text.size()), FALSE);
+  if (!f) throw Error("cannot create the in-memory file " + mem);
+  VSIFCloseL(f);
+  struct Unlink {
+    std::string p;
+    ~Unlink() { VSIUnlink(p.c_str()); }
+  } unlink{mem};
+  // Text named .csv is read by the CSV driver only (not sniffed as another format).
+  const char* const csv_only[] = {"CSV", nullptr};
+  return read_dataset(name, mem, working_crs, kind, is_csv(name) ? csv_only : nullptr);
+}
+
+namespace {
+
+VectorTable read_dataset(const std::string& path, const std::string& gdal_path, const std::string& working_crs,
+                         GeomKind kind, const char* const* drivers) {
   const bool csv = is_csv(path);
   const char* csv_opts[] = {"X_POSSIBLE_NAMES=lon,longitude,lng,x", "Y_POSSIBLE_NAMES=lat,latitude,y",
                             "KEEP_GEOM_COLUMNS=NO", "AUTODETECT_TYPE=NO", nullptr};
-  GdalDataset ds(GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, csv ? csv_opts : nullptr,
+  GdalDataset ds(GDALOpenEx(gdal_path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, csv ? csv_opts : nullptr,
                             nullptr));
   if (!ds) {
     throw InputError(path, "file", "cannot open as a vector layer: " + gdal_last_error(),
@@ -74,11 +110,17 @@ VectorTable read_vector(const std::string& path, const std::string& working_crs,
   OsrHandle src_srs(OSRNewSpatialReference(nullptr));
   OSRSetFromUserInput(static_cast<OGRSpatialReferenceH>(src_srs.get()), src_crs.c_str());
   OSRSetAxisMappingStrategy(static_cast<OGRSpatialReferenceH>(src_srs.get()), OAMS_TRADITIONAL_GIS_ORDER);
+  // Released on every path, errors included.
+  struct CtDeleter {
+    void operator()(OGRCoordinateTransformationH h) const { OCTDestroyCoordinateTransformation(h); }
+  };
+  std::unique_ptr<std::remove_pointer_t<OGRCoordinateTransformationH>, CtDeleter> ct_owner;
   OGRCoordinateTransformationH ct = nullptr;
   if (kind == GeomKind::Polygon) {
     ct = OCTNewCoordinateTransformation(static_cast<OGRSpatialReferenceH>(src_srs.get()),
                                         static_cast<OGRSpatialReferenceH>(work_srs.get()));
     if (!ct) throw InputError(path, "crs", "cannot transform to the working CRS " + working_crs);
+    ct_owner.reset(ct);
   }
 
   OGR_L_ResetReading(layer);
@@ -92,9 +134,11 @@ VectorTable read_vector(const std::string& path, const std::string& working_crs,
       row.values.emplace_back(OGR_F_IsFieldSetAndNotNull(fh, i) ? OGR_F_GetFieldAsString(fh, i) : "");
     }
     OGRGeometryH g = OGR_F_GetGeometryRef(fh);
-    const std::string where = "feature " + std::to_string(rowno);
+    // CSV rows are numbered as in a spreadsheet (header = row 1).
+    const std::string where = csv ? "row " + std::to_string(rowno + 1) : "feature " + std::to_string(rowno);
     if (!g || OGR_G_IsEmpty(g)) {
-      throw InputError(path, where, "missing geometry (empty lon/lat?)", "a valid location for every feature");
+      if (csv) throw InputError(path, where, "lon/lat empty or not numbers", "lon and lat in WGS 84 degrees on every row");
+      throw InputError(path, where, "missing geometry", "a valid location for every feature");
     }
     const auto gtype = wkbFlatten(OGR_G_GetGeometryType(g));
     if (kind == GeomKind::Point) {
@@ -102,6 +146,10 @@ VectorTable read_vector(const std::string& path, const std::string& working_crs,
       const double sx = OGR_G_GetX(g, 0), sy = OGR_G_GetY(g, 0);
       if (!std::isfinite(sx) || !std::isfinite(sy)) {
         throw InputError(path, where, "non-finite coordinates", "finite lon/lat");
+      }
+      if (csv && (std::abs(sx) > 180.0 || std::abs(sy) > 90.0)) {
+        throw InputError(path, where, "lon " + fmt_num(sx) + ", lat " + fmt_num(sy) + " out of range",
+                         "lon -180 to 180 and lat -90 to 90 (WGS 84 degrees; are lon and lat swapped?)");
       }
       std::tie(row.x, row.y) = to_work.forward(sx, sy);
       std::tie(row.lon, row.lat) = to_ll.forward(sx, sy);
@@ -116,7 +164,6 @@ VectorTable read_vector(const std::string& path, const std::string& working_crs,
       }
       OgrGeometry gc(OGR_G_Clone(g));
       if (OGR_G_Transform(static_cast<OGRGeometryH>(gc.get()), ct) != OGRERR_NONE) {
-        OCTDestroyCoordinateTransformation(ct);
         throw InputError(path, where, "polygon cannot be projected to " + working_crs);
       }
       row.wkb.resize(static_cast<size_t>(OGR_G_WkbSize(static_cast<OGRGeometryH>(gc.get()))));
@@ -136,9 +183,10 @@ VectorTable read_vector(const std::string& path, const std::string& working_crs,
     }
     t.rows.push_back(std::move(row));
   }
-  if (ct) OCTDestroyCoordinateTransformation(ct);
   if (t.rows.empty()) throw InputError(path, "layer", "no features", "at least one feature");
   return t;
 }
+
+}  // namespace
 
 }  // namespace phusong::io

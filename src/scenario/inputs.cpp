@@ -49,7 +49,11 @@ struct Reader {
     } catch (const std::exception&) {
       throw InputError(t.path, name, "'" + v + "' in " + where() + " is not a number", fmt_num(lo) + " to " + fmt_num(hi) + unit);
     }
-    if (!std::isfinite(x) || x < lo || x > hi) {
+    if (!std::isfinite(x)) {
+      throw InputError(t.path, name, "'" + v + "' in " + where() + " is not a finite number",
+                       fmt_num(lo) + " to " + fmt_num(hi) + unit);
+    }
+    if (x < lo || x > hi) {
       throw InputError(t.path, name, "value " + v + " in " + where() + " out of range", fmt_num(lo) + " to " + fmt_num(hi) + unit);
     }
     return x;
@@ -59,11 +63,16 @@ struct Reader {
 }  // namespace
 
 std::vector<radio::Cell> parse_cells(const std::string& path, const std::string& working_crs) {
-  const io::VectorTable t = io::read_vector(path, working_crs, io::GeomKind::Point);
+  return parse_cells_table(io::read_vector(path, working_crs, io::GeomKind::Point),
+                           std::filesystem::absolute(path).parent_path().string());
+}
+
+std::vector<radio::Cell> parse_cells_table(const io::VectorTable& t, const std::string& sites_dir_path) {
+  const std::string& path = t.path;
   std::vector<radio::Cell> cells;
   std::set<std::string> ids;
   std::map<std::string, std::shared_ptr<const radio::AntennaPattern>> patterns;  // by resolved path
-  const std::filesystem::path sites_dir = std::filesystem::absolute(path).parent_path();
+  const std::filesystem::path sites_dir(sites_dir_path);
   for (size_t i = 0; i < t.rows.size(); ++i) {
     Reader r{t, i};
     radio::Cell c;
@@ -71,6 +80,10 @@ std::vector<radio::Cell> parse_cells(const std::string& path, const std::string&
     c.cell_id = r.str("cell_id");
     if (c.cell_id.empty()) c.cell_id = c.site_id;
     if (!ids.insert(c.cell_id).second) {
+      if (t.field("cell_id") < 0) {
+        throw InputError(path, "site_id", "duplicate id '" + c.cell_id + "' in " + r.where(),
+                         "unique site ids, or a cell_id column for several cells (sectors) per site");
+      }
       throw InputError(path, "cell_id", "duplicate id '" + c.cell_id + "' in " + r.where(), "unique cell ids");
     }
     c.name = r.str("name");
@@ -142,7 +155,10 @@ std::vector<radio::Cell> parse_cells(const std::string& path, const std::string&
 }
 
 std::vector<analysis::Village> parse_villages(const std::string& path, const std::string& working_crs) {
-  const io::VectorTable t = io::read_vector(path, working_crs, io::GeomKind::Point);
+  return parse_villages_table(io::read_vector(path, working_crs, io::GeomKind::Point));
+}
+
+std::vector<analysis::Village> parse_villages_table(const io::VectorTable& t) {
   std::vector<analysis::Village> out;
   for (size_t i = 0; i < t.rows.size(); ++i) {
     Reader r{t, i};
@@ -339,6 +355,21 @@ Inputs load_inputs(const Scenario& s) {
   req.working_crs = in.working_crs;
   req.resolution_m = s.resolution_m;
   req.extent = e;
+  // What the run holds per working-grid cell besides the DEM (refused up front
+  // when the grid would not fit in memory): one path-loss raster (float), the
+  // composite (float + int16 + uint8) for the whole network and for every
+  // carrier and other technology, a raster being written out (double), SINR
+  // sums (double + float) and land cover (int16 + the int32 warp).
+  {
+    std::set<std::string> groups;
+    for (const auto& c : in.cells) groups.insert("carrier " + c.carrier);
+    for (const auto& c : in.other_cells) groups.insert("technology " + radio::technology_name(c.technology));
+    req.run_bytes_per_cell = 4.0 + 7.0 * (1.0 + static_cast<double>(groups.size())) + 8.0 +
+                             (s.sinr.present ? 12.0 : 0.0) + (s.clutter.present ? 6.0 : 0.0);
+    req.memory_source = s.file;
+    req.memory_expected = "a smaller area: fewer or nearer sites (radio.radius_km " + fmt_num(s.radius_km) +
+                          " km keeps sites that far from the villages) or a coarser grid.resolution_m";
+  }
   in.dem = load_dem(req);
   const Grid& g = in.dem.elevation_m.grid();
   for (const auto& v : in.villages) {

@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "phusong/core/error.hpp"
 #include "phusong/engine/radial.hpp"
@@ -92,10 +94,35 @@ double Scenario::margin_db() const {
 
 Scenario load_scenario(const std::string& path) {
   if (!fs::exists(path)) throw InputError(path, "scenario", "file not found", "an existing YAML scenario file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, "scenario", "cannot read the file", "a readable YAML scenario file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_scenario(text.str(), path);
+}
+
+namespace {
+Scenario interpret(const std::string& text, const std::string& path);
+}  // namespace
+
+Scenario parse_scenario(const std::string& text, const std::string& path) {
+  try {
+    return interpret(text, path);
+  } catch (const YAML::Exception& e) {
+    // A node of an unexpected kind (a list or mapping where text is expected).
+    throw InputError(path, "yaml", "unexpected structure at line " + std::to_string(e.mark.line + 1) + ", column " +
+                                       std::to_string(e.mark.column + 1) + ": " + e.msg,
+                     "the keys and values of docs/scenario.md");
+  }
+}
+
+namespace {
+
+Scenario interpret(const std::string& text, const std::string& path) {
   Ctx c{path, fs::absolute(path).parent_path()};
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw InputError(path, "yaml", "malformed YAML at line " + std::to_string(e.mark.line + 1) + ", column " +
                                        std::to_string(e.mark.column + 1) + ": " + e.msg,
@@ -325,5 +352,7 @@ Scenario load_scenario(const std::string& path) {
   }
   return s;
 }
+
+}  // namespace
 
 }  // namespace phusong

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <unistd.h>
 #include <vector>
 
 #include "phusong/core/error.hpp"
@@ -23,6 +25,26 @@ constexpr double kSentinel = -32768.0;
 // (SRTM writes -32768/-32767 in voids; no terrain is outside ±12 km).
 constexpr double kMinValid = -12000.0, kMaxValid = 12000.0;
 
+// Values that mark voids in DEMs written without a nodata flag (SRTM's
+// -32768/-32767, Int16 maximum, float extremes): voids, not a unit problem.
+bool is_sentinel(double v) { return v == -32768.0 || v == -32767.0 || v == 32767.0 || std::abs(v) >= 1e30; }
+
+// Share of the valid cells beyond which heights outside ±12 km mean the file
+// is not in metres (centimetres, decimetres) rather than a few bad cells.
+constexpr double kImplausibleShare = 0.01;
+
+std::string gib(double bytes) { return fmt_num(std::round(bytes / (1024.0 * 1024.0 * 1024.0) * 10.0) / 10.0); }
+
+void check_memory(double need_bytes, const std::string& source, const std::string& field, const std::string& what,
+                  const std::string& expected) {
+  const double limit = memory_limit_bytes();
+  if (need_bytes > limit) {
+    throw InputError(source, field, what + " needs about " + gib(need_bytes) + " GiB, more than the " + gib(limit) +
+                                        " GiB of memory available",
+                     expected);
+  }
+}
+
 GdalDataset make_mem(int cols, int rows, const double gt[6], const std::string& wkt) {
   GDALDriverH mem = GDALGetDriverByName("MEM");
   GdalDataset ds(GDALCreate(mem, "", cols, rows, 1, GDT_Float32, nullptr));
@@ -33,6 +55,19 @@ GdalDataset make_mem(int cols, int rows, const double gt[6], const std::string& 
 }
 
 }  // namespace
+
+double memory_limit_bytes() {
+  double limit = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  // A container's cgroup v2 limit, when there is one ("max" = none).
+  std::ifstream cg("/sys/fs/cgroup/memory.max");
+  std::string v;
+  if (cg >> v && v != "max") {
+    char* end = nullptr;
+    const double b = std::strtod(v.c_str(), &end);
+    if (end != v.c_str() && b > 0) limit = std::min(limit, b);
+  }
+  return limit;
+}
 
 long long fill_voids(Raster<float>& r, double max_distance_cells) {
   long long voids = 0;
@@ -91,23 +126,24 @@ Dem load_dem(const DemRequest& req) {
     throw InputError(path, "dem", "cannot open as a raster: " + gdal_last_error(),
                      "a GDAL-readable raster such as GeoTIFF or SRTM .hgt");
   }
+  // The CRS and the geotransform are checked after the elevations are read: a
+  // truncated file whose header survives is reported as unreadable.
   OGRSpatialReferenceH srs = GDALGetSpatialRef(src.get());
-  if (!srs || OSRIsLocal(srs)) {
-    throw InputError(path, "crs", "raster has no coordinate reference system",
-                     "a georeferenced DEM (e.g. SRTM in EPSG:4326 or a UTM GeoTIFF)");
-  }
   char* wkt_c = nullptr;
   const char* wkt_opts[] = {"FORMAT=WKT2_2019", nullptr};
-  OSRExportToWktEx(srs, &wkt_c, wkt_opts);
+  if (srs) OSRExportToWktEx(srs, &wkt_c, wkt_opts);
   std::string src_wkt = wkt_c ? wkt_c : "";
   CPLFree(wkt_c);
   double gt[6];
-  if (GDALGetGeoTransform(src.get(), gt) != CE_None || gt[2] != 0.0 || gt[4] != 0.0 || gt[5] >= 0.0) {
-    throw InputError(path, "geotransform", "raster is not north-up", "a north-up grid without rotation");
-  }
+  const bool north_up = GDALGetGeoTransform(src.get(), gt) == CE_None && gt[2] == 0.0 && gt[4] == 0.0 && gt[5] < 0.0;
   if (GDALGetRasterCount(src.get()) < 1) throw InputError(path, "band", "raster has no band", "one elevation band");
   const int cols = GDALGetRasterXSize(src.get()), rows = GDALGetRasterYSize(src.get());
   GDALRasterBandH band = GDALGetRasterBand(src.get(), 1);
+  // Reading holds the heights, the void-filling copy and the in-memory stage.
+  const double source_cells = static_cast<double>(cols) * rows;
+  check_memory(source_cells * 12.0, path, "dem",
+               "reading the raster of " + std::to_string(cols) + " x " + std::to_string(rows) + " cells",
+               "a DEM clipped to the area (e.g. gdal_translate -projwin)");
 
   Grid sg;
   sg.rows = rows;
@@ -119,20 +155,39 @@ Dem load_dem(const DemRequest& req) {
   sg.crs_wkt = src_wkt;
   Raster<float> elev(sg, 0.0f);
   if (GDALRasterIO(band, GF_Read, 0, 0, cols, rows, elev.data().data(), cols, rows, GDT_Float32, 0, 0) != CE_None) {
-    throw InputError(path, "band 1", "cannot read elevations: " + gdal_last_error());
+    throw InputError(path, "band 1", "cannot read elevations (truncated or damaged file?): " + gdal_last_error(),
+                     "a complete GDAL-readable raster");
+  }
+  if (!north_up) throw InputError(path, "geotransform", "raster is not north-up", "a north-up grid without rotation");
+  if (!srs || OSRIsLocal(srs)) {
+    throw InputError(path, "crs", "raster has no coordinate reference system",
+                     "a georeferenced DEM (e.g. SRTM in EPSG:4326 or a UTM GeoTIFF)");
   }
   int has_nd = 0;
   const double nd = GDALGetRasterNoDataValue(band, &has_nd);
-  long long voids = 0;
+  long long voids = 0, implausible = 0;
+  double implausible_example = 0;
   for (float& v : elev.data()) {
-    if ((has_nd && (v == static_cast<float>(nd) || (std::isnan(nd) && std::isnan(v)))) ||
-        !(v >= kMinValid && v <= kMaxValid)) {
+    const bool flagged = has_nd && (v == static_cast<float>(nd) || (std::isnan(nd) && std::isnan(v)));
+    if (flagged || !(v >= kMinValid && v <= kMaxValid)) {
+      if (!flagged && !std::isnan(v) && !is_sentinel(v)) {
+        ++implausible;
+        implausible_example = v;
+      }
       v = kNoDataF;
       ++voids;
     }
   }
-  if (voids == static_cast<long long>(elev.data().size())) {
+  if (voids == static_cast<long long>(elev.data().size()) && implausible == 0) {
     throw InputError(path, "band 1", "every cell is no data", "a DEM with elevations");
+  }
+  // Heights beyond ±12 km in more than a few cells: not metres (e.g. cm).
+  const long long valid = static_cast<long long>(elev.data().size()) - voids + implausible;
+  if (implausible > 0 && static_cast<double>(implausible) > kImplausibleShare * static_cast<double>(valid)) {
+    throw InputError(path, "band 1", std::to_string(implausible) + " of " + std::to_string(valid) +
+                                         " cells have heights beyond ±12000 m (e.g. " + fmt_num(implausible_example) +
+                                         "): elevations not in metres?",
+                     "elevations in metres, voids flagged with the band's nodata value");
   }
   // Vertical unit, when the file states one.
   DemInfo info;
@@ -170,6 +225,26 @@ Dem load_dem(const DemRequest& req) {
   GDALRasterBandH mb = GDALGetRasterBand(mem.get(), 1);
   if (GDALRasterIO(mb, GF_Write, 0, 0, cols, rows, elev.data().data(), cols, rows, GDT_Float32, 0, 0) != CE_None)
     throw Error("cannot stage the DEM in memory");
+
+  // The working grid's size, refused up front when the run would not fit in memory.
+  {
+    double w_m = 0, h_m = 0;
+    if (req.extent) {
+      const Extent& e = *req.extent;
+      w_m = std::ceil(e.x_max / res) * res - std::floor(e.x_min / res) * res;
+      h_m = std::ceil(e.y_max / res) * res - std::floor(e.y_min / res) * res;
+    } else {
+      const double k = geographic ? 111320.0 : 1.0;
+      w_m = cols * gt[1] * k * (geographic ? std::cos(clat * M_PI / 180.0) : 1.0);
+      h_m = rows * -gt[5] * k;
+    }
+    const double wc = std::max(1.0, std::ceil(w_m / res)), hc = std::max(1.0, std::ceil(h_m / res));
+    const double need = source_cells * 12.0 + wc * hc * (8.0 + req.run_bytes_per_cell);
+    check_memory(need, req.memory_source.empty() ? path : req.memory_source, "grid",
+                 "the working grid of " + fmt_num(wc) + " x " + fmt_num(hc) + " cells of " + fmt_num(res) + " m",
+                 req.memory_expected.empty() ? "a smaller area or a coarser resolution" : req.memory_expected);
+    if (wc > 2e9 || hc > 2e9) throw InputError(path, "grid", "the working grid is too large", "fewer than 2e9 columns");
+  }
 
   std::vector<std::string> args = {"-of", "MEM", "-t_srs", work_wkt, "-tr", fmt_num(res), fmt_num(res),
                                    "-r", "bilinear", "-dstnodata", "nan", "-et", "0"};

@@ -30,4 +30,9 @@ struct VectorTable {
 // x/y) columns in WGS 84 degrees.  Throws InputError naming the file.
 VectorTable read_vector(const std::string& path, const std::string& working_crs, GeomKind kind);
 
+// The same from a file's contents held in memory (e.g. a CSV); `name` names
+// it in errors and its extension chooses the format (".csv" for CSV).
+VectorTable read_vector_text(const std::string& text, const std::string& name, const std::string& working_crs,
+                             GeomKind kind);
+
 }  // namespace phusong::io

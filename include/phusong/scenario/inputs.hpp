@@ -5,6 +5,7 @@
 
 #include "phusong/analysis/villages.hpp"
 #include "phusong/engine/clutter_loss.hpp"
+#include "phusong/io/vector_input.hpp"
 #include "phusong/radio/cell.hpp"
 #include "phusong/scenario/scenario.hpp"
 #include "phusong/terrain/dem.hpp"
@@ -35,6 +36,10 @@ ClutterMap load_clutter(const Scenario& s, const Grid& working_grid);
 std::vector<radio::Cell> parse_cells(const std::string& path, const std::string& working_crs);
 std::vector<analysis::Village> parse_villages(const std::string& path, const std::string& working_crs);
 std::vector<analysis::Commune> parse_communes(const std::string& path, const std::string& working_crs);
+// The same from a table already read (io::read_vector / read_vector_text);
+// relative pattern paths are resolved against sites_dir.
+std::vector<radio::Cell> parse_cells_table(const io::VectorTable& t, const std::string& sites_dir);
+std::vector<analysis::Village> parse_villages_table(const io::VectorTable& t);
 
 // All cells of the scenario's sites file(s), ids unique across files.
 std::vector<radio::Cell> parse_scenario_cells(const Scenario& s, const std::string& working_crs);

@@ -102,5 +102,8 @@ struct Scenario {
 
 // Parses and validates; throws InputError.
 Scenario load_scenario(const std::string& path);
+// The same from the file's text; `path` names it in errors and locates the
+// relative paths (nothing is read).
+Scenario parse_scenario(const std::string& text, const std::string& path);
 
 }  // namespace phusong

@@ -17,7 +17,16 @@ struct DemRequest {
   std::string working_crs;          // "EPSG:n"/WKT; empty = UTM zone of the DEM centre
   double resolution_m = 0.0;        // 0 = about the DEM's own resolution
   std::optional<Extent> extent;     // in the working CRS; empty = the DEM's extent
+  // Memory the caller will need per working-grid cell on top of the DEM's;
+  // load_dem refuses (InputError naming memory_source, with the estimate in
+  // GiB and memory_expected) a grid whose estimate exceeds the memory limit.
+  double run_bytes_per_cell = 0.0;
+  std::string memory_source, memory_expected;
 };
+
+// Memory this process may use: the smaller of the physical memory and the
+// cgroup limit (bytes).
+double memory_limit_bytes();
 
 struct DemInfo {
   std::string path;
@@ -34,7 +43,8 @@ struct Dem {
   DemInfo info;
 };
 
-// Reads, checks (CRS present, band numeric, not all void), fills voids by
+// Reads, checks (CRS present, band numeric, not all void, heights plausible
+// in metres, source and working grid within memory), fills voids by
 // inverse-distance interpolation from the void's edge (GDALFillNodata, up to
 // 200 cells, then the nearest valid value beyond), and warps bilinearly onto
 // the working grid.  Throws InputError naming the file.
