@@ -17,6 +17,7 @@
 #include "phusong/core/error.hpp"
 #include "phusong/io/raster_output.hpp"
 #include "phusong/io/styles.hpp"
+#include "phusong/io/text_format.hpp"
 #include "phusong/raster/gdal_raii.hpp"
 #include "phusong/scenario/run.hpp"
 
@@ -40,20 +41,6 @@ std::string fixed(double v, int decimals) {
   return buf;
 }
 
-std::string esc(const std::string& s) {
-  std::string out;
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // HTML inside <![CDATA[ ... ]]>: the only sequence to avoid is "]]>".
 std::string cdata(const std::string& html) {
   std::string s = html;
@@ -72,7 +59,7 @@ std::string kml_color(const Rgba8& c) {
 }
 
 std::string row(const std::string& k, const std::string& v) {
-  return "<tr><th align=\"left\">" + esc(k) + "</th><td>" + esc(v) + "</td></tr>";
+  return "<tr><th align=\"left\">" + xml_escape(k) + "</th><td>" + xml_escape(v) + "</td></tr>";
 }
 
 std::string dbm_text(double v) { return std::isnan(v) ? "no signal" : fixed(v, 1) + " dBm"; }
@@ -200,9 +187,9 @@ std::string coverage_kml(const RunResult& run, const std::vector<GeoOverlay>& ov
   for (size_t i = 0; i < carrier_cats.size(); ++i) carrier_style[carrier_cats[i].value] = i;
 
   std::string k = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\">\n";
-  k += "<Document>\n  <name>" + esc(s.name) + "</name>\n  <open>1</open>\n";
+  k += "<Document>\n  <name>" + xml_escape(s.name) + "</name>\n  <open>1</open>\n";
   {
-    std::string html = "<p>" + esc(s.description) + "</p><table>" +
+    std::string html = "<p>" + xml_escape(s.description) + "</p><table>" +
                        row("Villages covered", std::to_string(d.villages_covered) + " / " +
                                                    std::to_string(d.villages_total) + " (" +
                                                    fixed(d.pct_villages(), 1) + " %)") +
@@ -240,17 +227,17 @@ std::string coverage_kml(const RunResult& run, const std::vector<GeoOverlay>& ov
     for (const auto& c : ramp) {
       if (c.color.a == 0) continue;
       legend += "<tr><td style=\"background:" + hex_color(c.color) + ";width:2em\">&nbsp;</td><td>" +
-                esc(c.label) + "</td></tr>";
+                xml_escape(c.label) + "</td></tr>";
     }
     legend += "</table>";
     k += "  <Folder>\n    <name>Received power</name>\n    <open>1</open>\n";
     for (size_t i = 0; i < overlays.size(); ++i) {
       const GeoOverlay& ov = overlays[i];
       const GroupResult* gr = i > 0 && i - 1 < run.by_carrier.size() ? &run.by_carrier[i - 1] : nullptr;
-      const std::string who = gr ? esc(gr->name) : std::string("all carriers");
-      k += "    <GroundOverlay>\n      <name>Best-server " + esc(q) + " (dBm), " + who + "</name>\n";
+      const std::string who = gr ? xml_escape(gr->name) : std::string("all carriers");
+      k += "    <GroundOverlay>\n      <name>Best-server " + xml_escape(q) + " (dBm), " + who + "</name>\n";
       if (i > 0) k += "      <visibility>0</visibility>\n";
-      k += "      <description>" + cdata("<p>Best-server " + esc(q) + " of " + who + " at " +
+      k += "      <description>" + cdata("<p>Best-server " + xml_escape(q) + " of " + who + " at " +
                                          fixed(s.link.rx_height_m, 1) + " m; threshold " +
                                          fixed(gr ? gr->threshold_dbm : thr, 1) + " dBm.</p>" + legend) +
            "</description>\n";
@@ -300,7 +287,7 @@ std::string coverage_kml(const RunResult& run, const std::vector<GeoOverlay>& ov
         if (!un.empty()) html += row("Villages not covered", un);
       }
       html += "</table>";
-      k += "    <Placemark>\n      <name>" + esc(c.name) + "</name>\n      <description>" + cdata(html) +
+      k += "    <Placemark>\n      <name>" + xml_escape(c.name) + "</name>\n      <description>" + cdata(html) +
            "</description>\n      <styleUrl>#commune</styleUrl>\n      " + gk + "\n    </Placemark>\n";
     }
     OCTDestroyCoordinateTransformation(ct);
@@ -332,14 +319,14 @@ std::string coverage_kml(const RunResult& run, const std::vector<GeoOverlay>& ov
             "<th>Tilt</th><th>Height</th><th>Frequency</th><th>EIRP</th><th>Villages served</th></tr>";
     for (size_t i : cells) {
       const auto& c = run.inputs.cells[i];
-      html += "<tr><td>" + esc(c.cell_id) + "</td><td>" +
+      html += "<tr><td>" + xml_escape(c.cell_id) + "</td><td>" +
               (c.azimuth_deg ? fixed(*c.azimuth_deg, 0) + "°" : std::string("omni")) + "</td><td>" +
               fixed(c.tilt_deg, 1) + "°</td><td>" + fixed(c.height_m, 1) + " m</td><td>" + fixed(c.freq_mhz, 0) +
               " MHz</td><td>" + fixed(c.eirp_dbm, 1) + " dBm</td><td>" + std::to_string(served[i]) + "</td></tr>";
     }
     html += "</table>";
     const std::string name = c0.name.empty() || cells.size() > 1 ? c0.site_id : c0.name;
-    k += "    <Placemark>\n      <name>" + esc(name) + "</name>\n      <description>" + cdata(html) +
+    k += "    <Placemark>\n      <name>" + xml_escape(name) + "</name>\n      <description>" + cdata(html) +
          "</description>\n      <styleUrl>#carrier-" + std::to_string(style) + "</styleUrl>\n" +
          "      <Point><coordinates>" + fixed(c0.lon, 7) + "," + fixed(c0.lat, 7) +
          ",0</coordinates></Point>\n    </Placemark>\n";
@@ -361,7 +348,7 @@ std::string coverage_kml(const RunResult& run, const std::vector<GeoOverlay>& ov
                        row("Servers at or above " + fixed(thr, 1) + " dBm", std::to_string(r.servers)) +
                        row("Serving cell", c ? c->site_id + " / " + c->cell_id : "—") +
                        row("Carrier", c ? c->carrier : "—") + "</table>";
-    k += "    <Placemark>\n      <name>" + esc(v.name) + "</name>\n      <description>" + cdata(html) +
+    k += "    <Placemark>\n      <name>" + xml_escape(v.name) + "</name>\n      <description>" + cdata(html) +
          "</description>\n      <styleUrl>#village-" + (r.covered ? "covered" : "uncovered") + "</styleUrl>\n" +
          "      <Point><coordinates>" + fixed(v.lon, 7) + "," + fixed(v.lat, 7) +
          ",0</coordinates></Point>\n    </Placemark>\n";

@@ -17,6 +17,7 @@
 #include "phusong/io/deliverables.hpp"
 #include "phusong/io/map_render.hpp"
 #include "phusong/io/styles.hpp"
+#include "phusong/io/text_format.hpp"
 #include "phusong/raster/gdal_raii.hpp"
 #include "phusong/scenario/run.hpp"
 
@@ -34,22 +35,6 @@ std::string fixed(double v, int decimals) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
   return buf;
-}
-
-std::string esc(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 std::string rgba_css(const Rgba8& c, double alpha) {
@@ -251,7 +236,7 @@ struct LabelPlacer {
       svg << "<text x=\"" << fixed(c.tx, 1) << "\" y=\"" << fixed(c.ty, 1) << "\" font-size=\"" << fixed(font_px, 1)
           << "\" text-anchor=\"" << c.anchor << "\"" << (bold ? " font-weight=\"bold\" fill=\"#222\" fill-opacity=\"0.8\""
                                                                : " fill=\"#111\"")
-          << " class=\"halo\">" << esc(text) << "</text>";
+          << " class=\"halo\">" << xml_escape(text) << "</text>";
       return;
     }
   }
@@ -340,7 +325,7 @@ std::string overlay_svg(const RunResult& run, const Frame& fr, bool labels) {
 
 std::string png_img(const Image& img, const std::string& alt) {
   return "<img src=\"data:image/png;base64," + base64(encode_png(img)) + "\" width=\"" + std::to_string(img.width()) +
-         "\" height=\"" + std::to_string(img.height()) + "\" alt=\"" + esc(alt) + "\">";
+         "\" height=\"" + std::to_string(img.height()) + "\" alt=\"" + xml_escape(alt) + "\">";
 }
 
 std::string swatch(const Rgba8& c, double alpha) {
@@ -352,14 +337,14 @@ std::string point_legend(const RunResult& run, const Symbols& sym) {
   const std::string q = radio::technology_quantity(run.scenario.technology);
   std::string s = "<h4>Villages</h4><ul>";
   s += "<li><svg width=\"14\" height=\"14\"><circle cx=\"7\" cy=\"7\" r=\"5.5\" fill=\"" + hex_color(sym.covered) +
-       "\" stroke=\"#1e1e1e\"/></svg> covered (" + esc(q) + " &ge; " + thr + " dBm)</li>";
+       "\" stroke=\"#1e1e1e\"/></svg> covered (" + xml_escape(q) + " &ge; " + thr + " dBm)</li>";
   s += "<li><svg width=\"14\" height=\"14\"><circle cx=\"7\" cy=\"7\" r=\"5.5\" fill=\"" + hex_color(sym.uncovered) +
        "\" stroke=\"#1e1e1e\"/></svg> not covered</li></ul><h4>Sites</h4><ul>";
   std::set<std::string> carriers;
   for (const auto& c : run.inputs.cells) carriers.insert(c.carrier);
   for (const auto& c : carriers) {
     s += "<li><svg width=\"16\" height=\"14\"><path d=\"M8 1 L15 13 L1 13 Z\" fill=\"" +
-         hex_color(sym.carrier_color(c)) + "\" stroke=\"#1e1e1e\"/></svg> " + esc(c.empty() ? "(no carrier)" : c) +
+         hex_color(sym.carrier_color(c)) + "\" stroke=\"#1e1e1e\"/></svg> " + xml_escape(c.empty() ? "(no carrier)" : c) +
          "</li>";
   }
   s += "</ul>";
@@ -408,10 +393,10 @@ std::string commune_chart(const RunResult& run) {
     }
     col.a = 255;
     const double y = 6 + static_cast<double>(i) * row_h;
-    o << "<text x=\"" << label_w - 8 << "\" y=\"" << fixed(y + 14, 1) << "\" text-anchor=\"end\">" << esc(c.name)
+    o << "<text x=\"" << label_w - 8 << "\" y=\"" << fixed(y + 14, 1) << "\" text-anchor=\"end\">" << xml_escape(c.name)
       << "</text>";
     o << "<rect x=\"" << label_w << "\" y=\"" << fixed(y + 2, 1) << "\" width=\"" << fixed(bar_w * pct / 100.0, 1)
-      << "\" height=\"" << row_h - 6 << "\" fill=\"" << hex_color(col) << "\"><title>" << esc(c.name) << ": "
+      << "\" height=\"" << row_h - 6 << "\" fill=\"" << hex_color(col) << "\"><title>" << xml_escape(c.name) << ": "
       << fixed(pct, 1) << " %</title></rect>";
     o << "<text x=\"" << label_w + bar_w + 8 << "\" y=\"" << fixed(y + 14, 1) << "\">" << c.villages_covered << " / "
       << c.villages_total << " (" << fixed(pct, 1) << " %)</text>";
@@ -476,7 +461,7 @@ std::string histogram_chart(const RunResult& run) {
   o << "<text x=\"" << fixed(X(t) + 5, 1) << "\" y=\"" << topm + 6 << "\" fill=\"#111\">threshold " << fixed(t, 1)
     << " dBm</text>";
   o << "<text x=\"" << left + pw / 2 << "\" y=\"" << h - 8 << "\" text-anchor=\"middle\">best-server "
-    << esc(radio::technology_quantity(run.scenario.technology)) << " (dBm, 5 dB bins; end bins open)</text>";
+    << xml_escape(radio::technology_quantity(run.scenario.technology)) << " (dBm, 5 dB bins; end bins open)</text>";
   o << "<text transform=\"translate(14 " << topm + ph / 2 << ") rotate(-90)\" text-anchor=\"middle\">area (km²)</text>";
   o << "</svg>";
   o << "<p class=\"note\">" << thousands(total) << " grid cells with a signal ("
@@ -499,7 +484,7 @@ std::string json_value_text(const nlohmann::ordered_json& v) {
 std::string kv_table(const nlohmann::ordered_json& obj, const std::string& cls = "kv") {
   std::string s = "<table class=\"" + cls + "\">";
   for (auto it = obj.begin(); it != obj.end(); ++it) {
-    s += "<tr><th>" + esc(it.key()) + "</th><td>" + esc(json_value_text(it.value())) + "</td></tr>";
+    s += "<tr><th>" + xml_escape(it.key()) + "</th><td>" + xml_escape(json_value_text(it.value())) + "</td></tr>";
   }
   return s + "</table>";
 }
@@ -542,18 +527,18 @@ std::string report_html(const RunResult& run) {
   o << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
     << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
     << "<meta name=\"generator\" content=\"phusong " << kVersion << "\">\n"
-    << "<title>Coverage report — " << esc(s.name) << "</title>\n<style>" << kCss << "</style>\n</head>\n<body>\n";
-  o << "<h1>Coverage report — " << esc(s.name) << "</h1>\n";
-  if (!s.description.empty()) o << "<p>" << esc(s.description) << "</p>\n";
-  o << "<p class=\"meta\">phusong " << kVersion << " · model <code>" << esc(s.model) << "</code> · "
-    << esc(radio::technology_name(s.technology)) << " " << esc(q) << " &ge; " << fixed(thr_dbm, 1) << " dBm";
+    << "<title>Coverage report — " << xml_escape(s.name) << "</title>\n<style>" << kCss << "</style>\n</head>\n<body>\n";
+  o << "<h1>Coverage report — " << xml_escape(s.name) << "</h1>\n";
+  if (!s.description.empty()) o << "<p>" << xml_escape(s.description) << "</p>\n";
+  o << "<p class=\"meta\">phusong " << kVersion << " · model <code>" << xml_escape(s.model) << "</code> · "
+    << xml_escape(radio::technology_name(s.technology)) << " " << xml_escape(q) << " &ge; " << fixed(thr_dbm, 1) << " dBm";
   if (s.margin_db() != 0.0) {
     o << " (" << fixed(s.threshold_dbm, 1) << " dBm + margin " << fixed(s.margin_db(), 1) << " dB: location "
       << fixed(s.location_pct, 1) << " %, shadowing &sigma; " << fixed(s.shadowing_sigma_db, 1) << " dB, indoor "
       << fixed(s.indoor_margin_db, 1) << " dB)";
   }
   o << " at " << fixed(s.link.rx_height_m, 1) << " m · radius " << fixed(s.radius_km, 1) << " km · grid "
-    << fixed(g.dx, 1) << " m in " << esc(run.inputs.working_crs) << "</p>\n";
+    << fixed(g.dx, 1) << " m in " << xml_escape(run.inputs.working_crs) << "</p>\n";
 
   // District figures.
   long long covered_cells = 0;
@@ -577,16 +562,16 @@ std::string report_html(const RunResult& run) {
   const Symbols sym = symbols(run);
   o << "<h2>Maps</h2>\n";
   {
-    std::string legend = "<h4>Best-server " + esc(q) + "</h4><ul>";
+    std::string legend = "<h4>Best-server " + xml_escape(q) + "</h4><ul>";
     for (const auto& c : rsrp_ramp(thr_dbm)) {
       if (c.color.a == 0) continue;
-      legend += "<li>" + swatch(c.color, kRasterOpacity) + esc(c.label) + "</li>";
+      legend += "<li>" + swatch(c.color, kRasterOpacity) + xml_escape(c.label) + "</li>";
     }
     legend += "<li>" + swatch({245, 245, 245, 255}, 1.0) + "weaker or no signal (relief only)</li></ul>";
     legend += point_legend(run, sym);
-    o << map_figure("Received power (" + esc(q) + ")", rsrp_map(run, fr, hs, sym), overlay_svg(run, fr, true),
+    o << map_figure("Received power (" + xml_escape(q) + ")", rsrp_map(run, fr, hs, sym), overlay_svg(run, fr, true),
                     legend,
-                    "Best-server " + esc(q) + " at " + fixed(s.link.rx_height_m, 1) +
+                    "Best-server " + xml_escape(q) + " at " + fixed(s.link.rx_height_m, 1) +
                         " m above ground, the colours of <code>rsrp_dbm.qml</code>. Grid north is up; the arrow "
                         "points to true north. Names that would overlap are left out (every village is in the "
                         "tables below).");
@@ -596,12 +581,12 @@ std::string report_html(const RunResult& run) {
                          (run.inputs.cells.size() > 16 ? " class=\"cols\"" : "") + ">";
     for (size_t i = 0; i < run.inputs.cells.size(); ++i) {
       const auto& c = run.inputs.cells[i];
-      legend += "<li>" + swatch(parse_hex_color(palette_color_hex(i)), kRasterOpacity) + esc(c.carrier) + " " +
-                esc(c.cell_id) + "</li>";
+      legend += "<li>" + swatch(parse_hex_color(palette_color_hex(i)), kRasterOpacity) + xml_escape(c.carrier) + " " +
+                xml_escape(c.cell_id) + "</li>";
     }
     legend += "</ul>" + point_legend(run, sym);
     o << map_figure("Best server", best_server_map(run, fr, hs, sym), overlay_svg(run, fr, false), legend,
-                    "The cell giving the strongest " + esc(q) + " wherever any cell reaches, the colours of "
+                    "The cell giving the strongest " + xml_escape(q) + " wherever any cell reaches, the colours of "
                     "<code>best_server.qml</code>.");
   }
 
@@ -615,10 +600,10 @@ std::string report_html(const RunResult& run) {
   for (const auto& c : run.report.communes) {
     std::string un;
     for (size_t vi : c.uncovered) un += (un.empty() ? "" : ", ") + run.inputs.villages[vi].name;
-    o << "<tr><td>" << esc(c.name) << "</td><td class=\"n\">" << c.villages_covered << " / " << c.villages_total
+    o << "<tr><td>" << xml_escape(c.name) << "</td><td class=\"n\">" << c.villages_covered << " / " << c.villages_total
       << "</td><td class=\"n\">" << fixed(c.pct_villages(), 1) << "</td><td class=\"n\">"
       << thousands(c.population_covered) << " / " << thousands(c.population_total) << "</td><td class=\"n\">"
-      << fixed(c.pct_population(), 1) << "</td><td>" << esc(un) << "</td></tr>\n";
+      << fixed(c.pct_population(), 1) << "</td><td>" << xml_escape(un) << "</td></tr>\n";
   }
   o << "<tr><th>District</th><th class=\"n\">" << d.villages_covered << " / " << d.villages_total
     << "</th><th class=\"n\">" << fixed(d.pct_villages(), 1) << "</th><th class=\"n\">"
@@ -632,7 +617,7 @@ std::string report_html(const RunResult& run) {
     for (const auto* groups : {&run.by_carrier, &run.by_technology}) {
       for (const auto& gr : *groups) {
         const auto& c = gr.report.district;
-        o << "<tr><td>" << esc(gr.name) << "</td><td class=\"n\">" << fixed(gr.threshold_dbm, 1)
+        o << "<tr><td>" << xml_escape(gr.name) << "</td><td class=\"n\">" << fixed(gr.threshold_dbm, 1)
           << "</td><td class=\"n\">" << c.villages_covered << " / " << c.villages_total << "</td><td class=\"n\">"
           << fixed(c.pct_villages(), 1) << "</td><td class=\"n\">" << thousands(c.population_covered) << " / "
           << thousands(c.population_total) << "</td><td class=\"n\">" << fixed(c.pct_population(), 1)
@@ -652,11 +637,11 @@ std::string report_html(const RunResult& run) {
       const auto& v = run.inputs.villages[vi];
       const auto& r = run.report.villages[vi];
       const radio::Cell* c = serving(run, r.cell_index);
-      o << "<tr><td>" << esc(v.name) << "</td><td>" << esc(v.commune) << "</td><td class=\"n\">"
+      o << "<tr><td>" << xml_escape(v.name) << "</td><td>" << xml_escape(v.commune) << "</td><td class=\"n\">"
         << thousands(v.population) << "</td><td class=\"n\">"
         << (std::isnan(r.rsrp_dbm) ? "no signal" : fixed(r.rsrp_dbm, 1)) << "</td><td class=\"n\">"
         << (std::isnan(r.margin_db) ? "—" : fixed(-r.margin_db, 1)) << "</td><td>"
-        << (c ? esc(c->carrier + " " + c->cell_id) : "—") << "</td></tr>\n";
+        << (c ? xml_escape(c->carrier + " " + c->cell_id) : "—") << "</td></tr>\n";
     }
     o << "</tbody></table>\n";
   }
@@ -664,18 +649,18 @@ std::string report_html(const RunResult& run) {
   o << "<h2>Every village</h2>\n<details><summary>" << run.inputs.villages.size()
     << " villages</summary>\n<table id=\"villages\"><thead><tr><th>Village</th><th>Commune</th><th>Population</th>"
        "<th>"
-    << esc(q)
+    << xml_escape(q)
     << " (dBm)</th><th>Margin (dB)</th><th>Servers</th><th>Serving cell</th><th>Carrier</th><th>Covered</th>"
        "</tr></thead><tbody>\n";
   for (size_t i = 0; i < run.inputs.villages.size(); ++i) {
     const auto& v = run.inputs.villages[i];
     const auto& r = run.report.villages[i];
     const radio::Cell* c = serving(run, r.cell_index);
-    o << "<tr><td>" << esc(v.name) << "</td><td>" << esc(v.commune) << "</td><td class=\"n\">"
+    o << "<tr><td>" << xml_escape(v.name) << "</td><td>" << xml_escape(v.commune) << "</td><td class=\"n\">"
       << thousands(v.population) << "</td><td class=\"n\">" << (std::isnan(r.rsrp_dbm) ? "—" : fixed(r.rsrp_dbm, 1))
       << "</td><td class=\"n\">" << (std::isnan(r.margin_db) ? "—" : fixed(r.margin_db, 1))
-      << "</td><td class=\"n\">" << r.servers << "</td><td>" << (c ? esc(c->site_id + " / " + c->cell_id) : "—")
-      << "</td><td>" << (c ? esc(c->carrier) : "—") << "</td><td>" << (r.covered ? "yes" : "no") << "</td></tr>\n";
+      << "</td><td class=\"n\">" << r.servers << "</td><td>" << (c ? xml_escape(c->site_id + " / " + c->cell_id) : "—")
+      << "</td><td>" << (c ? xml_escape(c->carrier) : "—") << "</td><td>" << (r.covered ? "yes" : "no") << "</td></tr>\n";
   }
   o << "</tbody></table></details>\n";
 
@@ -687,12 +672,12 @@ std::string report_html(const RunResult& run) {
   o << "<h2>Inputs</h2>\n<table id=\"inputs\"><thead><tr><th>Input</th><th>File</th><th>SHA-256</th></tr></thead>"
        "<tbody>\n";
   for (auto it = sum["inputs"].begin(); it != sum["inputs"].end(); ++it) {
-    o << "<tr><td>" << esc(it.key()) << "</td><td>" << esc(json_value_text(it.value()["file"]))
-      << "</td><td class=\"hash\">" << esc(json_value_text(it.value()["sha256"])) << "</td></tr>\n";
+    o << "<tr><td>" << xml_escape(it.key()) << "</td><td>" << xml_escape(json_value_text(it.value()["file"]))
+      << "</td><td class=\"hash\">" << xml_escape(json_value_text(it.value()["sha256"])) << "</td></tr>\n";
   }
   o << "</tbody></table>\n";
   o << "<h2>Files</h2>\n<ul>";
-  for (const auto& f : run.files) o << "<li><code>" << esc(f) << "</code></li>";
+  for (const auto& f : run.files) o << "<li><code>" << xml_escape(f) << "</code></li>";
   o << "</ul>\n<p class=\"note\">Open <code>project.qgz</code> in QGIS 3.22 or later, <code>coverage.kmz</code> in "
        "Google Earth. Every figure above is also in <code>summary.json</code> and <code>villages.csv</code>.</p>\n";
   o << "</body>\n</html>\n";
