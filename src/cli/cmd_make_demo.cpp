@@ -1,4 +1,5 @@
 // phusong make-demo-district [--out DIR] [--seed N]
+//                            [--province --area-km2 A --sites N --radius-km R]
 #include <boost/program_options.hpp>
 
 #include <cstdint>
@@ -33,11 +34,17 @@ int cmd_make_demo_district(int argc, char** argv) {
   DemoDistrictOptions opt;
   std::string out_dir = "geodata/demo";
   std::string seed = std::to_string(kDemoDefaultSeed);
+  bool province = false;
+  DemoProvinceOptions popt;
   po::options_description desc("Usage: phusong make-demo-district [options]\n\nOptions");
   desc.add_options()
       ("help,h", "this help")
       ("out,o", po::value<std::string>(&out_dir)->default_value(out_dir), "output folder")
-      ("seed,s", po::value<std::string>(&seed)->default_value(seed), "random seed (whole number)");
+      ("seed,s", po::value<std::string>(&seed)->default_value(seed), "random seed (whole number)")
+      ("province", po::bool_switch(&province), "a SYNTHETIC province for scale runs instead of the district")
+      ("area-km2", po::value<double>(&popt.area_km2)->default_value(popt.area_km2), "--province: area (square, 30 m)")
+      ("sites", po::value<int>(&popt.sites)->default_value(popt.sites), "--province: three-sector sites")
+      ("radius-km", po::value<double>(&popt.radius_km)->default_value(popt.radius_km), "--province: scenario radius");
   po::variables_map vm;
   po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
   if (vm.count("help")) {
@@ -48,6 +55,15 @@ int cmd_make_demo_district(int argc, char** argv) {
     return 0;
   }
   po::notify(vm);
+  if (province) {
+    if (vm["out"].defaulted()) throw InputError("command line", "--out", "missing with --province", "an output folder");
+    popt.out_dir = out_dir;
+    popt.seed = parse_seed(seed);
+    const DemoProvinceSummary p = make_demo_province(popt);
+    std::printf("Wrote %s: SYNTHETIC province, dem.tif %d x %d cells of 30 m, %d sites (%d cells), %d villages, "
+                "scenario.yaml\n", out_dir.c_str(), p.cols, p.rows, p.sites, p.cells, p.villages);
+    return 0;
+  }
   opt.out_dir = out_dir;
   opt.seed = parse_seed(seed);
   const DemoDistrictSummary s = generate_demo_district(opt);

@@ -44,6 +44,23 @@ void make_demo_district(const DemoDistrictOptions& opt);
 // The same, returning the summary.
 DemoDistrictSummary generate_demo_district(const DemoDistrictOptions& opt);
 
+// A SYNTHETIC province for scale runs (docs/performance.md): a square of
+// area_km2 at 30 m (Int16 GeoTIFF, EPSG:32648, ridged-noise mountains),
+// `sites` three-sector LTE sites of three carriers on a jittered lattice,
+// two villages a site in 20 communes (names only), and scenario.yaml
+// (model fspl, engine fast, radius_km).  Same seed, same files.
+struct DemoProvinceOptions {
+  std::filesystem::path out_dir;
+  double area_km2 = 5000.0;
+  int sites = 1000;
+  double radius_km = 8.0;
+  std::uint64_t seed = kDemoDefaultSeed;
+};
+struct DemoProvinceSummary {
+  int rows = 0, cols = 0, sites = 0, cells = 0, villages = 0;
+};
+DemoProvinceSummary make_demo_province(const DemoProvinceOptions& opt);
+
 // The DEM grid (EPSG:32648): 840 × 840 cells of 30 m, origin on multiples of
 // 30 m, centred on 106.75 E 16.65 N to within 30 m.
 Grid demo_district_grid();
