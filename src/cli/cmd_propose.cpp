@@ -1,4 +1,4 @@
-// phusong propose SCENARIO [--max-sites K] [--out DIR] [--threads N] [--quiet]
+// phusong propose SCENARIO [--max-sites K] [--out DIR] [--baseline RUN_DIR] [--threads N] [--quiet]
 #include <boost/program_options.hpp>
 
 #include <chrono>
@@ -23,6 +23,9 @@ int cmd_propose(int argc, char** argv) {
       ("max-sites,k", po::value<int>(&opt.max_sites),
        "at most K new sites, 1 to 200 (overrides proposals.max_sites)")
       ("out,o", po::value<std::string>(&opt.out_dir), "output folder (default <output.dir>/proposals)")
+      ("baseline", po::value<std::string>(&opt.baseline_dir),
+       "output folder of `phusong run` of the same scenario: reuse its coverage of the existing network "
+       "(checked against its summary.json)")
       ("threads,j", po::value<int>(&opt.threads)->default_value(0), "worker threads (0 = all cores)")
       ("quiet,q", po::bool_switch(&opt.quiet), "no progress or information on stderr");
   po::options_description hidden;

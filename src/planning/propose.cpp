@@ -14,6 +14,7 @@
 // exactly (tests/unit/test_reciprocity.cpp; docs/planning.md) the forward run
 // with the chosen sites, which is what phusong reports, decides.
 #include "phusong/planning/propose.hpp"
+#include "phusong/planning/baseline.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -161,7 +162,13 @@ ProposeResult propose(const Scenario& s_in, const ProposeOptions& opt) {
 
   phase("inputs");
   // ---- the existing network ----
-  {
+  if (!opt.baseline_dir.empty()) {
+    // A run of the same scenario already computed it (checked in read_run_baseline).
+    for (auto& c : R.inputs.cells) c.ground_m = sample_bilinear(dem, c.x, c.y);
+    R.before = read_run_baseline(opt.baseline_dir, s, R.inputs);
+    R.baseline_from = opt.baseline_dir;
+    log_info(opt.quiet, "phusong propose: existing network read from " + opt.baseline_dir);
+  } else {
     Progress prog("existing network", R.inputs.cells.size(), Progress::auto_mode(opt.quiet));
     R.before = compute_coverage(dem, R.inputs.cells, *model, s.link, cfg, &prog);
   }

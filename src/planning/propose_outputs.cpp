@@ -234,7 +234,9 @@ nlohmann::ordered_json summary(const ProposeResult& r) {
                         {"allowed_area", P.allowed_area_path}, {"exclusion", P.exclusion_path}, {"roads", P.roads_path}})
     if (!p.empty()) inputs[key] = {{"file", std::filesystem::path(p).filename().string()}, {"sha256", sha256_file(p)}};
   j["inputs"] = inputs;
-  j["model"] = {{"name", s.model}, {"engine", s.engine}, {"evaluation", r.evaluation}};
+  j["model"] = {{"name", s.model}, {"engine", s.engine}, {"evaluation", r.evaluation},
+                {"existing_network", r.baseline_from.empty() ? "computed" : "read from phusong run output " +
+                                                                                 std::filesystem::path(r.baseline_from).filename().string()}};
   j["proposals"] = {{"mode", P.min_sites ? "min_sites" : "max_coverage"},
                     {"objective", P.weight_population ? "population" : "villages"},
                     {"max_sites", P.max_sites},

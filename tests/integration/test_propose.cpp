@@ -15,6 +15,7 @@
 #include <random>
 #include <sstream>
 
+#include "phusong/core/error.hpp"
 #include "phusong/engine/coverage.hpp"
 #include "phusong/planning/backhaul.hpp"
 #include "phusong/planning/optimize.hpp"
@@ -304,4 +305,59 @@ TEST_CASE("propose: villages no candidate reaches are listed as unreachable in r
   }
   // The reachable ones were proposed for and are covered now.
   CHECK(js["district"]["villages_covered_after"].get<int>() == 2 + 3);
+}
+
+TEST_CASE("propose --baseline: the existing network read from a phusong run gives the same proposal") {
+  PHUSONG_REQUIRE_SHARED();
+  const fs::path dir = test::temp_dir("propose_baseline");
+  const fs::path y = brindabella(dir, "proposals:\n  max_sites: 3\n  tower_heights_m: [30, 45]\n");
+  RunOptions ro;
+  ro.quiet = true;
+  ro.threads = 2;
+  ro.out_dir = (dir / "run").string();
+  run_scenario(load_scenario(brindabella(dir, "").string()), ro);
+
+  ProposeOptions opt;
+  opt.quiet = true;
+  opt.threads = 2;
+  opt.out_dir = (dir / "computed").string();
+  const ProposeResult a = propose(load_scenario(y.string()), opt);
+  opt.out_dir = (dir / "reused").string();
+  opt.baseline_dir = (dir / "run").string();
+  const ProposeResult b = propose(load_scenario(y.string()), opt);
+  CHECK(a.baseline_from.empty());
+  CHECK(b.baseline_from == opt.baseline_dir);
+  const size_t n = a.before.best_dbm.grid().size();
+  REQUIRE(b.before.best_dbm.grid().size() == n);
+  CHECK(std::memcmp(a.before.best_dbm.data().data(), b.before.best_dbm.data().data(), n * sizeof(float)) == 0);
+  CHECK(std::memcmp(a.before.best_cell.data().data(), b.before.best_cell.data().data(), n * sizeof(std::int16_t)) == 0);
+  CHECK(std::memcmp(a.before.count.data().data(), b.before.count.data().data(), n) == 0);
+  CHECK(std::memcmp(a.after.best_dbm.data().data(), b.after.best_dbm.data().data(), n * sizeof(float)) == 0);
+  CHECK(slurp(dir / "computed" / "proposed_sites.csv") == slurp(dir / "reused" / "proposed_sites.csv"));
+  CHECK(slurp(dir / "computed" / "proposals.csv") == slurp(dir / "reused" / "proposals.csv"));
+
+  // A run of other settings, or a folder that is not a run's, is refused with the difference named.
+  std::string yaml = slurp(dir / "run.yaml");
+  yaml.replace(yaml.find("radius_km: 8"), 12, "radius_km: 7");
+  write_text(dir / "run7.yaml", yaml);
+  ro.out_dir = (dir / "run7").string();
+  run_scenario(load_scenario((dir / "run7.yaml").string()), ro);
+  opt.out_dir = (dir / "refused").string();
+  opt.baseline_dir = (dir / "run7").string();
+  std::string what;
+  try {
+    propose(load_scenario(y.string()), opt);
+  } catch (const InputError& e) {
+    what = e.what();
+  }
+  CHECK(what.find("'radio': differs from the scenario") != std::string::npos);
+  CHECK(!fs::exists(dir / "refused"));
+  opt.baseline_dir = (dir / "computed").string();  // a propose output
+  what.clear();
+  try {
+    propose(load_scenario(y.string()), opt);
+  } catch (const InputError& e) {
+    what = e.what();
+  }
+  CHECK(what.find("not the summary of a phusong run") != std::string::npos);
 }

@@ -23,6 +23,7 @@ struct ProposeOptions {
   int max_sites = 0;    // overrides proposals.max_sites when > 0
   int threads = 0;      // 0 = all cores
   bool quiet = false;
+  std::string baseline_dir;  // a `phusong run` output folder of the same scenario: its composite is the existing network
 };
 
 struct ProposedSite {
@@ -47,6 +48,7 @@ struct ProposeResult {
   analysis::CoverageReport report_before, report_after;
   std::vector<size_t> targets;           // villages uncovered before
   CandidateSet candidates;
+  std::string baseline_from;             // run folder the existing network was read from ("" = computed)
   std::string evaluation;                // "reciprocal" or "forward" (model not valid with swapped heights)
   int options = 0;                       // (candidate, height) pairs covering at least one target
   int coverable = 0;                     // targets some option covers
