@@ -22,6 +22,7 @@ constexpr double kMinHeightM = -1000.0;
 constexpr double kMaxHeightM = 10000.0;
 constexpr double kMaxClutterM = 1000.0;
 constexpr double kMaxIntervals = 1.0e7;
+constexpr double kMaxPathM = 1.0e7;  // 10 000 km: longer than any terrestrial path model's range
 
 // Columns written by `phusong profile` that a profile read ignores.
 constexpr std::string_view kDerivedColumns[] = {"earth_bulge_m", "los_m", "fresnel1_radius_m", "clearance_m",
@@ -108,6 +109,13 @@ prop::Profile parse_pfl(std::string_view text, const std::string& source) {
   if (!(xi > 0.0)) {
     throw InputError(where(source, toks[1].second), "xi_m", "value " + fmt_num(xi) + " out of range",
                      "a sample spacing > 0 m");
+  }
+  // np · xi_m is the path length: finite and terrestrial (a spacing of
+  // 1e308 m gave infinite distances; caught by the fuzz target's round trip).
+  if (!(static_cast<double>(np) * xi <= kMaxPathM)) {
+    throw InputError(where(source, toks[1].second), "xi_m",
+                     "path length " + fmt_num(static_cast<double>(np) * xi) + " m (np * xi_m) out of range",
+                     "at most " + fmt_num(kMaxPathM) + " m");
   }
   const std::size_t heights = toks.size() - 2;
   if (heights < np + 1) {
@@ -206,6 +214,10 @@ prop::Profile parse_csv(std::string_view text, const std::string& source) {
         switch (cols[i]) {
           case kDistance:
             d = need_finite(cells[i], source, line, f, "a distance in metres from the transmitter");
+            if (d > kMaxPathM) {
+              throw InputError(where(source, line), f, "distance " + fmt_num(d) + " m out of range",
+                               "at most " + fmt_num(kMaxPathM) + " m");
+            }
             break;
           case kHeight:
             z = need_finite(cells[i], source, line, f, "a terrain height in metres");

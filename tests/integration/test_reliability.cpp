@@ -13,8 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "phusong/core/error.hpp"
 #include "phusong/geo/crs.hpp"
 #include "phusong/raster/gdal_raii.hpp"
+#include "phusong/terrain/profile_io.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -395,4 +397,13 @@ TEST_CASE("reliability: real terrain outputs are byte-identical at 1, 2 and 4 th
     }
   }
   CHECK(files >= 13);
+}
+
+TEST_CASE("reliability: profiles whose length is not finite are refused") {
+  // tests/fuzz/fuzz_profile's round trip: a PFL spacing of 1e308 m made
+  // np * xi_m infinite, and the accepted profile did not read back.
+  CHECK_THROWS_WITH_AS(parse_profile_text("2, 1e308, 1 2 3\n", "p.pfl"), doctest::Contains("path length"), InputError);
+  CHECK_THROWS_WITH_AS(parse_profile_text("distance_m,height_m\n0,1\n1e300,2\n", "p.csv"),
+                       doctest::Contains("out of range"), InputError);
+  CHECK(parse_profile_text("2, 5000, 1 2 3\n", "p.pfl").length_m() == 10000.0);
 }
