@@ -6,7 +6,7 @@ namespace phusong {
 
 double sample_bilinear(const Raster<float>& ras, double x, double y) {
   const Grid& g = ras.grid();
-  if (!(x >= g.x_min && x <= g.x_max() && y >= g.y_min() && y <= g.y_max)) {
+  if (!(x >= g.x_min && x <= g.x_max() && y >= g.y_min() && y <= g.y_top())) {
     return std::numeric_limits<double>::quiet_NaN();
   }
   const double fc = std::clamp(g.col_f(x) - 0.5, 0.0, static_cast<double>(g.cols - 1));

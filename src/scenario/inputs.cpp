@@ -17,6 +17,7 @@
 #include "phusong/propagation/clutter.hpp"
 #include "phusong/radio/antenna_pattern.hpp"
 #include "phusong/raster/gdal_raii.hpp"
+#include "phusong/raster/warp.hpp"
 
 namespace phusong {
 
@@ -225,20 +226,19 @@ ClutterMap load_clutter(const Scenario& s, const Grid& g) {
     throw InputError(path, "clutter.raster", "cannot read as a raster: " + gdal_last_error(), "any GDAL raster with one band of class values");
   if (!GDALGetSpatialRef(src.get()))
     throw InputError(path, "clutter.raster", "raster has no coordinate reference system", "a georeferenced land-cover raster");
-  // Nearest neighbour onto the working grid: class values are not averaged.
-  std::vector<std::string> args = {"-of", "MEM", "-t_srs", g.crs_wkt, "-te", fmt_num(g.x_min), fmt_num(g.y_min()),
-                                   fmt_num(g.x_max()), fmt_num(g.y_max), "-ts", std::to_string(g.cols),
-                                   std::to_string(g.rows), "-r", "near", "-ot", "Int32", "-dstnodata",
-                                   std::to_string(INT_MIN), "-et", "0"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  GDALWarpAppOptions* wopts = GDALWarpAppOptionsNew(argv.data(), nullptr);
-  GDALDatasetH srcs[1] = {src.get()};
-  int usage_error = 0;
-  GdalDataset out(GDALWarp("", nullptr, 1, srcs, wopts, &usage_error));
-  GDALWarpAppOptionsFree(wopts);
-  if (!out) throw InputError(path, "clutter.raster", "cannot reproject to the working grid: " + gdal_last_error());
+  // Nearest neighbour onto the working grid (or the band of it that the DEM
+  // was loaded for): class values are not averaged.
+  WarpSource ws;
+  ws.dataset = src.get();
+  if (GDALGetGeoTransform(src.get(), ws.file_gt) != CE_None)
+    throw InputError(path, "clutter.raster", "raster has no geotransform", "a georeferenced land-cover raster");
+  if (const char* w = GDALGetProjectionRef(src.get())) ws.crs_wkt = w;
+  GdalDataset out;
+  try {
+    out = warp_to_grid(ws, g, g.row0 + g.rows, GRA_NearestNeighbour, GDT_Int32, static_cast<double>(INT_MIN));
+  } catch (const Error& e) {
+    throw InputError(path, "clutter.raster", std::string("cannot reproject to the working grid: ") + e.what());
+  }
   std::vector<std::int32_t> buf(static_cast<size_t>(g.rows) * g.cols);
   if (GDALRasterIO(GDALGetRasterBand(out.get(), 1), GF_Read, 0, 0, g.cols, g.rows, buf.data(), g.cols, g.rows, GDT_Int32,
                    0, 0) != CE_None)
@@ -270,7 +270,7 @@ ClutterMap load_clutter(const Scenario& s, const Grid& g) {
   return m;
 }
 
-Inputs load_inputs(const Scenario& s) {
+Inputs load_inputs(const Scenario& s, const std::function<std::pair<int, int>(const Grid&)>& dem_rows) {
   Inputs in;
   // Working CRS: as given, or the UTM zone of the villages' centre.
   if (!s.crs.empty()) {
@@ -355,6 +355,7 @@ Inputs load_inputs(const Scenario& s) {
   req.working_crs = in.working_crs;
   req.resolution_m = s.resolution_m;
   req.extent = e;
+  req.rows = dem_rows;
   // What the run holds per working-grid cell besides the DEM (refused up front
   // when the grid would not fit in memory): one path-loss raster (float), the
   // composite (float + int16 + uint8) for the whole network and for every
@@ -373,6 +374,9 @@ Inputs load_inputs(const Scenario& s) {
   in.dem = load_dem(req);
   const Grid& g = in.dem.elevation_m.grid();
   for (const auto& v : in.villages) {
+    // A band (a shard) checks the villages on it; merge checks them all.
+    const Grid& w = in.dem.info.whole_grid;
+    if (dem_rows && w.contains(v.x, v.y) && !g.contains(v.x, v.y)) continue;
     if (!g.contains(v.x, v.y) || std::isnan(sample_bilinear(in.dem.elevation_m, v.x, v.y))) {
       throw InputError(s.villages_path, "village " + v.name, "lies outside the DEM (lon " + fmt_num(v.lon) + ", lat " +
                                                               fmt_num(v.lat) + ")", "every village inside the terrain raster");

@@ -76,7 +76,7 @@ void prepare_run(RunStages& stg, const Scenario& s_in, const RunOptions& opt) {
   // ---- everything checked before any computation ----
   stg.model = prop::make_model(s.model, s.file);
   log_info(opt.quiet, "phusong: scenario '" + s.name + "', model " + s.model);
-  run.inputs = load_inputs(s);
+  run.inputs = load_inputs(s, opt.dem_rows);
   const Grid& g = run.inputs.dem.elevation_m.grid();
   log_info(opt.quiet, "phusong: grid " + std::to_string(g.cols) + " x " + std::to_string(g.rows) + " cells of " +
                           pct(g.dx) + " m in " + run.inputs.working_crs + "; " +

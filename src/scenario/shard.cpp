@@ -174,11 +174,13 @@ GDALDataType gdal_type<std::int16_t>() { return GDT_Int16; }
 template <>
 GDALDataType gdal_type<std::uint8_t>() { return GDT_Byte; }
 
-// Rows [r0, r1) of `full` as a GeoTIFF on the full grid's lattice.
+// Rows [r0, r1) of the whole grid, from `band` (which holds them), as a
+// GeoTIFF on the whole grid's lattice.
 template <typename T>
-void write_tile(const std::string& path, const Raster<T>& full, int r0, int r1) {
+void write_tile(const std::string& path, const Raster<T>& band, int r0, int r1) {
   gdal_init();
-  const Grid& g = full.grid();
+  const Grid& g = band.grid();
+  if (r0 < g.row0 || r1 > g.row0 + g.rows) throw Error("write_tile: rows outside the loaded band");
   const char* opts[] = {"COMPRESS=DEFLATE", "TILED=YES", nullptr};
   GdalDataset ds(GDALCreate(GDALGetDriverByName("GTiff"), path.c_str(), g.cols, r1 - r0, 1, gdal_type<T>(),
                             const_cast<char**>(opts)));
@@ -189,7 +191,7 @@ void write_tile(const std::string& path, const Raster<T>& full, int r0, int r1) 
   GDALSetGeoTransform(ds.get(), gt);
   GDALSetProjection(ds.get(), g.crs_wkt.c_str());
   if (r1 > r0 && GDALRasterIO(GDALGetRasterBand(ds.get(), 1), GF_Write, 0, 0, g.cols, r1 - r0,
-                              const_cast<T*>(full.row(r0)), g.cols, r1 - r0, gdal_type<T>(), 0, 0) != CE_None)
+                              const_cast<T*>(band.row(r0 - g.row0)), g.cols, r1 - r0, gdal_type<T>(), 0, 0) != CE_None)
     throw Error("cannot write " + path + ": " + gdal_last_error());
   ds.reset();
 }
@@ -319,26 +321,39 @@ ShardRunResult run_shard(const Scenario& s_in, const RunOptions& opt, const Shar
       return res;
     }
   }
+  // Only the tile's rows and a margin are loaded and computed: twice the
+  // radius (a cell reaching the tile lies within one radius of it, and the
+  // fast engine's rays span its whole square around it), plus slack.  The
+  // band's cells get the whole grid's values (Grid::row0, raster/warp.hpp),
+  // so memory follows the tile, not the area.
+  const double rad = s.radius_km * 1000.0;
+  RunOptions bopt = opt;
+  bopt.dem_rows = [&](const Grid& whole) {
+    const auto [t0, t1] = shard_rows(whole.rows, spec);
+    const int margin = static_cast<int>(std::ceil(2.0 * rad / whole.dy)) + 4;
+    return std::pair<int, int>{std::max(0, t0 - margin), std::min(whole.rows, t1 + margin)};
+  };
   RunStages stg;
-  prepare_run(stg, s, opt);
+  prepare_run(stg, s, bopt);
   RunResult& run = stg.run;
-  const Grid& g = run.inputs.dem.elevation_m.grid();
-  const auto [r0, r1] = shard_rows(g.rows, spec);
+  const Grid& whole = run.inputs.dem.info.whole_grid;
+  const Grid& band = run.inputs.dem.elevation_m.grid();
+  const auto [r0, r1] = shard_rows(whole.rows, spec);
   res.rows_first = r0;
   res.rows_end = r1;
   // A cell (sector) takes part when its radius reaches a row of the tile (one
   // row of slack: a cell that reaches nothing there changes nothing).
-  const double rad = stg.cfg.radius_m;
   auto keep = [&](const radio::Cell& c) {
-    const int top = static_cast<int>(std::floor(g.row_f(c.y + rad))) - 1;
-    const int bottom = static_cast<int>(std::floor(g.row_f(c.y - rad))) + 1;
+    const int top = static_cast<int>(std::floor(whole.row_f(c.y + rad))) - 1;
+    const int bottom = static_cast<int>(std::floor(whole.row_f(c.y - rad))) + 1;
     return bottom >= r0 && top < r1;
   };
   for (const auto* list : {&run.inputs.cells, &run.inputs.other_cells})
     for (const auto& c : *list) res.cells_computed += keep(c) ? 1 : 0;
   log_info(opt.quiet, "phusong: shard " + std::to_string(spec.index) + "/" + std::to_string(spec.count) + ": rows " +
-                          std::to_string(r0) + ".." + std::to_string(r1 - 1) + " of " + std::to_string(g.rows) + ", " +
-                          std::to_string(res.cells_computed) + " cells (sectors) reach it");
+                          std::to_string(r0) + ".." + std::to_string(r1 - 1) + " of " + std::to_string(whole.rows) +
+                          " (terrain rows " + std::to_string(band.row0) + ".." + std::to_string(band.row0 + band.rows - 1) +
+                          "), " + std::to_string(res.cells_computed) + " cells (sectors) reach it");
   StagingDir st(res.dir, s.file);
   compute_run(stg, opt, keep);
   compute_sinr(stg);
@@ -361,7 +376,8 @@ ShardRunResult run_shard(const Scenario& s_in, const RunOptions& opt, const Shar
   m["software"] = {{"name", "phusong"}, {"version", kVersion}};
   m["shard"] = {{"index", spec.index}, {"count", spec.count}};
   m["rows"] = {r0, r1};
-  m["grid"] = {{"rows", g.rows}, {"cols", g.cols}, {"x_min", g.x_min}, {"y_max", g.y_max}, {"dx", g.dx}, {"dy", g.dy}};
+  m["grid"] = {{"rows", whole.rows}, {"cols", whole.cols}, {"x_min", whole.x_min}, {"y_max", whole.y_max},
+               {"dx", whole.dx}, {"dy", whole.dy}};
   nlohmann::ordered_json ins;
   for (const auto& [key, path] : input_files(run.scenario, &run.inputs))
     ins[key] = {{"path", path}, {"sha256", sha256_file(path)}};

@@ -15,12 +15,15 @@
 #include "phusong/core/error.hpp"
 #include "phusong/geo/crs.hpp"
 #include "phusong/raster/gdal_raii.hpp"
+#include "phusong/raster/warp.hpp"
 
 namespace phusong {
 
 namespace {
 
 constexpr double kSentinel = -32768.0;
+// Void filling searches this far (source cells) before the row/column fallback.
+constexpr double kFillDistanceCells = 200.0;
 // Heights outside this range are treated as voids even without a nodata flag
 // (SRTM writes -32768/-32767 in voids; no terrain is outside ±12 km).
 constexpr double kMinValid = -12000.0, kMaxValid = 12000.0;
@@ -126,8 +129,6 @@ Dem load_dem(const DemRequest& req) {
     throw InputError(path, "dem", "cannot open as a raster: " + gdal_last_error(),
                      "a GDAL-readable raster such as GeoTIFF or SRTM .hgt");
   }
-  // The CRS and the geotransform are checked after the elevations are read: a
-  // truncated file whose header survives is reported as unreadable.
   OGRSpatialReferenceH srs = GDALGetSpatialRef(src.get());
   char* wkt_c = nullptr;
   const char* wkt_opts[] = {"FORMAT=WKT2_2019", nullptr};
@@ -139,30 +140,121 @@ Dem load_dem(const DemRequest& req) {
   if (GDALGetRasterCount(src.get()) < 1) throw InputError(path, "band", "raster has no band", "one elevation band");
   const int cols = GDALGetRasterXSize(src.get()), rows = GDALGetRasterYSize(src.get());
   GDALRasterBandH band = GDALGetRasterBand(src.get(), 1);
-  // Reading holds the heights, the void-filling copy and the in-memory stage.
-  const double source_cells = static_cast<double>(cols) * rows;
-  check_memory(source_cells * 12.0, path, "dem",
-               "reading the raster of " + std::to_string(cols) + " x " + std::to_string(rows) + " cells",
-               "a DEM clipped to the area (e.g. gdal_translate -projwin)");
-
-  Grid sg;
-  sg.rows = rows;
-  sg.cols = cols;
-  sg.x_min = gt[0];
-  sg.y_max = gt[3];
-  sg.dx = gt[1];
-  sg.dy = -gt[5];
-  sg.crs_wkt = src_wkt;
-  Raster<float> elev(sg, 0.0f);
-  if (GDALRasterIO(band, GF_Read, 0, 0, cols, rows, elev.data().data(), cols, rows, GDT_Float32, 0, 0) != CE_None) {
-    throw InputError(path, "band 1", "cannot read elevations (truncated or damaged file?): " + gdal_last_error(),
-                     "a complete GDAL-readable raster");
-  }
-  if (!north_up) throw InputError(path, "geotransform", "raster is not north-up", "a north-up grid without rotation");
-  if (!srs || OSRIsLocal(srs)) {
+  // Reads source rows [r0, r1) into a raster on the file's lattice (row0 = r0).
+  auto read_rows = [&](int r0, int r1) {
+    // Reading holds the heights, the void-filling copy and the in-memory stage.
+    check_memory(static_cast<double>(cols) * (r1 - r0) * 12.0, path, "dem",
+                 "reading the raster of " + std::to_string(cols) + " x " + std::to_string(r1 - r0) + " cells",
+                 "a DEM clipped to the area (e.g. gdal_translate -projwin)");
+    Grid sg;
+    sg.rows = rows;
+    sg.cols = cols;
+    sg.x_min = gt[0];
+    sg.y_max = gt[3];
+    sg.dx = gt[1];
+    sg.dy = -gt[5];
+    sg.crs_wkt = src_wkt;
+    Raster<float> elev(sg.band(r0, r1), 0.0f);
+    if (r1 > r0 && GDALRasterIO(band, GF_Read, 0, r0, cols, r1 - r0, elev.data().data(), cols, r1 - r0, GDT_Float32, 0,
+                                0) != CE_None) {
+      throw InputError(path, "band 1", "cannot read elevations (truncated or damaged file?): " + gdal_last_error(),
+                       "a complete GDAL-readable raster");
+    }
+    return elev;
+  };
+  // Without a CRS or a north-up geotransform no window can be chosen: the
+  // whole file is read first so that a truncated file is reported as such.
+  if (!north_up || !srs || OSRIsLocal(srs)) {
+    (void)read_rows(0, rows);
+    if (!north_up) throw InputError(path, "geotransform", "raster is not north-up", "a north-up grid without rotation");
     throw InputError(path, "crs", "raster has no coordinate reference system",
                      "a georeferenced DEM (e.g. SRTM in EPSG:4326 or a UTM GeoTIFF)");
   }
+  DemInfo info;
+  info.path = path;
+  info.source_crs_wkt = src_wkt;
+  if (const char* u = GDALGetRasterUnitType(band); u && *u) info.vertical_unit = u;
+  if (info.vertical_unit == "ft" || info.vertical_unit == "foot" || info.vertical_unit == "US survey foot") {
+    throw InputError(path, "unit", "elevations are in " + info.vertical_unit, "metres");
+  }
+
+  // Working CRS and resolution.
+  const bool geographic = OSRIsGeographic(srs);
+  const double cx = gt[0] + gt[1] * cols / 2.0, cy = gt[3] + gt[5] * rows / 2.0;
+  double clon = cx, clat = cy;
+  if (!geographic) {
+    Transformer t(src_wkt, kWgs84);
+    std::tie(clon, clat) = t.forward(cx, cy);
+  }
+  info.working_crs = req.working_crs.empty() ? "EPSG:" + std::to_string(utm_epsg_for(clon, clat)) : req.working_crs;
+  double res = req.resolution_m;
+  if (res <= 0.0) {
+    if (geographic) {
+      const double m_per_deg = 111320.0;
+      res = std::min(gt[1] * m_per_deg * std::cos(clat * M_PI / 180.0), -gt[5] * m_per_deg);
+      res = std::max(1.0, std::round(res));
+    } else {
+      res = std::min(gt[1], -gt[5]);
+    }
+  }
+  const std::string work_wkt = crs_to_wkt(info.working_crs, path);
+
+  // The whole working grid: the requested extent, or the DEM's, snapped
+  // outward to multiples of the resolution.
+  double ex0, ey0, ex1, ey1;
+  if (req.extent) {
+    ex0 = req.extent->x_min;
+    ey0 = req.extent->y_min;
+    ex1 = req.extent->x_max;
+    ey1 = req.extent->y_max;
+  } else {
+    char** topts = CSLSetNameValue(nullptr, "DST_SRS", work_wkt.c_str());
+    void* t = GDALCreateGenImgProjTransformer2(src.get(), nullptr, topts);
+    CSLDestroy(topts);
+    double sgt[6], ext[4];
+    int px = 0, py = 0;
+    const bool ok = t && GDALSuggestedWarpOutput2(src.get(), GDALGenImgProjTransform, t, sgt, &px, &py, ext, 0) == CE_None;
+    if (t) GDALDestroyGenImgProjTransformer(t);
+    if (!ok) throw InputError(path, "dem", "cannot reproject to " + info.working_crs + ": " + gdal_last_error());
+    ex0 = ext[0];
+    ey0 = ext[1];
+    ex1 = ext[2];
+    ey1 = ext[3];
+  }
+  Grid whole;
+  whole.x_min = std::floor(ex0 / res) * res;
+  whole.y_max = std::ceil(ey1 / res) * res;
+  whole.dx = whole.dy = res;
+  whole.crs_wkt = work_wkt;
+  const double wc = std::max(1.0, std::round((std::ceil(ex1 / res) * res - whole.x_min) / res));
+  const double hc = std::max(1.0, std::round((whole.y_max - std::floor(ey0 / res) * res) / res));
+  if (wc > 2e9 || hc > 2e9) throw InputError(path, "grid", "the working grid is too large", "fewer than 2e9 columns");
+  whole.cols = static_cast<int>(wc);
+  whole.rows = static_cast<int>(hc);
+  info.whole_grid = whole;
+  int b0 = 0, b1 = whole.rows;
+  if (req.rows) std::tie(b0, b1) = req.rows(whole);
+  if (!(0 <= b0 && b0 < b1 && b1 <= whole.rows)) throw Error("load_dem: rows outside the working grid");
+  const Grid wg = whole.band(b0, b1);
+
+  // The source rows the band reads, with the margin void filling needs, and
+  // the memory of the whole stage refused up front.
+  WarpSource ws;
+  ws.dataset = src.get();
+  std::copy(gt, gt + 6, ws.file_gt);
+  ws.crs_wkt = src_wkt;
+  const int fill_margin = static_cast<int>(kFillDistanceCells) + 2;
+  const auto [s0, s1] = source_rows_for(ws, rows, wg, fill_margin);
+  {
+    const double need = static_cast<double>(cols) * (s1 - s0) * 12.0 + static_cast<double>(wg.size()) * (8.0 + req.run_bytes_per_cell);
+    check_memory(need, req.memory_source.empty() ? path : req.memory_source, "grid",
+                 "the working grid of " + fmt_num(wc) + " x " + fmt_num(wg.rows) + " cells of " + fmt_num(res) + " m",
+                 req.memory_expected.empty() ? "a smaller area or a coarser resolution" : req.memory_expected);
+  }
+  if (s1 <= s0) {
+    throw InputError(path, "extent", "the DEM does not cover the area of interest", "a DEM covering the sites and villages");
+  }
+  Raster<float> elev = read_rows(s0, s1);
   int has_nd = 0;
   const double nd = GDALGetRasterNoDataValue(band, &has_nd);
   long long voids = 0, implausible = 0;
@@ -189,93 +281,26 @@ Dem load_dem(const DemRequest& req) {
                                          "): elevations not in metres?",
                      "elevations in metres, voids flagged with the band's nodata value");
   }
-  // Vertical unit, when the file states one.
-  DemInfo info;
-  info.path = path;
-  info.source_crs_wkt = src_wkt;
   info.source_cells = static_cast<long long>(elev.data().size());
-  if (const char* u = GDALGetRasterUnitType(band); u && *u) info.vertical_unit = u;
-  if (info.vertical_unit == "ft" || info.vertical_unit == "foot" || info.vertical_unit == "US survey foot") {
-    throw InputError(path, "unit", "elevations are in " + info.vertical_unit, "metres");
-  }
-  info.voids_filled = fill_voids(elev);
+  info.voids_filled = fill_voids(elev, kFillDistanceCells);
 
-  // Working CRS and resolution.
-  const bool geographic = OSRIsGeographic(srs);
-  const double cx = gt[0] + gt[1] * cols / 2.0, cy = gt[3] + gt[5] * rows / 2.0;
-  double clon = cx, clat = cy;
-  if (!geographic) {
-    Transformer t(src_wkt, kWgs84);
-    std::tie(clon, clat) = t.forward(cx, cy);
-  }
-  info.working_crs = req.working_crs.empty() ? "EPSG:" + std::to_string(utm_epsg_for(clon, clat)) : req.working_crs;
-  double res = req.resolution_m;
-  if (res <= 0.0) {
-    if (geographic) {
-      const double m_per_deg = 111320.0;
-      res = std::min(gt[1] * m_per_deg * std::cos(clat * M_PI / 180.0), -gt[5] * m_per_deg);
-      res = std::max(1.0, std::round(res));
-    } else {
-      res = std::min(gt[1], -gt[5]);
-    }
-  }
-  const std::string work_wkt = crs_to_wkt(info.working_crs, path);
-
-  GdalDataset mem = make_mem(cols, rows, gt, src_wkt);
-  GDALRasterBandH mb = GDALGetRasterBand(mem.get(), 1);
-  if (GDALRasterIO(mb, GF_Write, 0, 0, cols, rows, elev.data().data(), cols, rows, GDT_Float32, 0, 0) != CE_None)
+  // Staged in memory (the window's own geotransform) and warped bilinearly.
+  double wgt[6];
+  elev.grid().geotransform(wgt);
+  GdalDataset mem = make_mem(cols, s1 - s0, wgt, src_wkt);
+  if (GDALRasterIO(GDALGetRasterBand(mem.get(), 1), GF_Write, 0, 0, cols, s1 - s0, elev.data().data(), cols, s1 - s0,
+                   GDT_Float32, 0, 0) != CE_None)
     throw Error("cannot stage the DEM in memory");
-
-  // The working grid's size, refused up front when the run would not fit in memory.
-  {
-    double w_m = 0, h_m = 0;
-    if (req.extent) {
-      const Extent& e = *req.extent;
-      w_m = std::ceil(e.x_max / res) * res - std::floor(e.x_min / res) * res;
-      h_m = std::ceil(e.y_max / res) * res - std::floor(e.y_min / res) * res;
-    } else {
-      const double k = geographic ? 111320.0 : 1.0;
-      w_m = cols * gt[1] * k * (geographic ? std::cos(clat * M_PI / 180.0) : 1.0);
-      h_m = rows * -gt[5] * k;
-    }
-    const double wc = std::max(1.0, std::ceil(w_m / res)), hc = std::max(1.0, std::ceil(h_m / res));
-    const double need = source_cells * 12.0 + wc * hc * (8.0 + req.run_bytes_per_cell);
-    check_memory(need, req.memory_source.empty() ? path : req.memory_source, "grid",
-                 "the working grid of " + fmt_num(wc) + " x " + fmt_num(hc) + " cells of " + fmt_num(res) + " m",
-                 req.memory_expected.empty() ? "a smaller area or a coarser resolution" : req.memory_expected);
-    if (wc > 2e9 || hc > 2e9) throw InputError(path, "grid", "the working grid is too large", "fewer than 2e9 columns");
+  elev = Raster<float>();
+  ws.dataset = mem.get();
+  ws.file_row0 = s0;
+  GdalDataset out;
+  try {
+    out = warp_to_grid(ws, wg, whole.rows, GRA_Bilinear, GDT_Float32, std::numeric_limits<double>::quiet_NaN());
+  } catch (const Error& e) {
+    throw InputError(path, "dem", "cannot reproject to " + info.working_crs + ": " + e.what());
   }
-
-  std::vector<std::string> args = {"-of", "MEM", "-t_srs", work_wkt, "-tr", fmt_num(res), fmt_num(res),
-                                   "-r", "bilinear", "-dstnodata", "nan", "-et", "0"};
-  if (req.extent) {
-    // Snap the requested extent outward to multiples of the resolution.
-    const Extent& e = *req.extent;
-    args.insert(args.end(), {"-te", fmt_num(std::floor(e.x_min / res) * res), fmt_num(std::floor(e.y_min / res) * res),
-                             fmt_num(std::ceil(e.x_max / res) * res), fmt_num(std::ceil(e.y_max / res) * res)});
-  } else {
-    args.push_back("-tap");
-  }
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  GDALWarpAppOptions* wopts = GDALWarpAppOptionsNew(argv.data(), nullptr);
-  GDALDatasetH srcs[1] = {mem.get()};
-  int usage_error = 0;
-  GdalDataset out(GDALWarp("", nullptr, 1, srcs, wopts, &usage_error));
-  GDALWarpAppOptionsFree(wopts);
-  if (!out) throw InputError(path, "dem", "cannot reproject to " + info.working_crs + ": " + gdal_last_error());
-
-  double ogt[6];
-  GDALGetGeoTransform(out.get(), ogt);
-  Grid wg;
-  wg.cols = GDALGetRasterXSize(out.get());
-  wg.rows = GDALGetRasterYSize(out.get());
-  wg.x_min = ogt[0];
-  wg.y_max = ogt[3];
-  wg.dx = ogt[1];
-  wg.dy = -ogt[5];
-  wg.crs_wkt = work_wkt;
+  mem.reset();
   Dem dem{Raster<float>(wg, 0.0f), info};
   if (GDALRasterIO(GDALGetRasterBand(out.get(), 1), GF_Read, 0, 0, wg.cols, wg.rows, dem.elevation_m.data().data(),
                    wg.cols, wg.rows, GDT_Float32, 0, 0) != CE_None)
@@ -286,11 +311,11 @@ Dem load_dem(const DemRequest& req) {
     lo = std::min(lo, static_cast<double>(v));
     hi = std::max(hi, static_cast<double>(v));
   }
-  if (!std::isfinite(lo)) {
+  if (!std::isfinite(lo) && !req.rows) {
     throw InputError(path, "extent", "the DEM does not cover the area of interest", "a DEM covering the sites and villages");
   }
-  dem.info.min_m = lo;
-  dem.info.max_m = hi;
+  dem.info.min_m = std::isfinite(lo) ? lo : 0.0;
+  dem.info.max_m = std::isfinite(hi) ? hi : 0.0;
   return dem;
 }
 

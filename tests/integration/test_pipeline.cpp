@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -17,6 +18,7 @@
 #include "phusong/radio/cell.hpp"
 #include "phusong/raster/gdal_raii.hpp"
 #include "phusong/scenario/run.hpp"
+#include "phusong/terrain/dem.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -233,6 +235,45 @@ TEST_CASE("pipeline: DEM voids (Swiss Alps SRTM) are filled, never read as -3276
   CHECK(run.inputs.dem.info.voids_filled > 0);
   CHECK(run.inputs.dem.info.min_m > 150);  // the tile's lowest terrain is ~190 m
   CHECK_FALSE(std::isnan(run.report.villages[0].rsrp_dbm));
+}
+
+TEST_CASE("DEM bands (a shard's terrain) equal the whole grid's rows byte for byte, voids and reprojection included") {
+  PHUSONG_REQUIRE_SHARED();
+  for (const char* name : {"srtm3_N46E008_swiss_alps.tif", "srtm3_S36E149_brindabella.tif"}) {
+    CAPTURE(name);
+    DemRequest req;
+    req.path = test::shared_path(std::string("geodata/terrain/") + name).string();
+    req.resolution_m = 90;
+    const Dem whole = load_dem(req);
+    const Grid& w = whole.elevation_m.grid();
+    REQUIRE(w.row0 == 0);
+    REQUIRE(whole.info.whole_grid.same_layout(w));
+    REQUIRE(w.rows > 600);
+    if (std::string(name).find("alps") != std::string::npos) CHECK(whole.info.voids_filled > 0);
+    for (const auto& [b0, b1] : std::vector<std::pair<int, int>>{{0, 37}, {37, 300}, {w.rows / 2, w.rows / 2 + 1},
+                                                                 {w.rows - 250, w.rows}}) {
+      CAPTURE(b0);
+      CAPTURE(b1);
+      DemRequest breq = req;
+      breq.rows = [&, b0 = b0, b1 = b1](const Grid& g) {
+        CHECK(g.same_layout(w));
+        return std::pair<int, int>{b0, b1};
+      };
+      const Dem band = load_dem(breq);
+      const Grid& g = band.elevation_m.grid();
+      CHECK(g.row0 == b0);
+      CHECK(g.rows == b1 - b0);
+      CHECK(g.cols == w.cols);
+      CHECK(g.cell_y(0) == w.cell_y(b0));
+      CHECK(g.row_f(w.cell_y(b0 + 1) + 0.3) == w.row_f(w.cell_y(b0 + 1) + 0.3) - b0);
+      // Fewer source rows read than for the whole grid (the tile plus a 202-row margin).
+      CHECK(band.info.source_cells < whole.info.source_cells);
+      long long differ = 0;
+      for (int r = b0; r < b1; ++r)
+        differ += std::memcmp(band.elevation_m.row(r - b0), whole.elevation_m.row(r), sizeof(float) * w.cols) != 0;
+      CHECK(differ == 0);
+    }
+  }
 }
 
 TEST_CASE("cli: bad inputs give one clear error line, exit 1 and no output files") {

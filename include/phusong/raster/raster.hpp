@@ -1,7 +1,14 @@
 #pragma once
 // A north-up grid and a typed raster on it.  Row 0 is the northern edge;
 // cell (r, c) covers x in [x_min + c*dx, x_min + (c+1)*dx) and
-// y in (y_max - (r+1)*dy, y_max - r*dy].  Floating rasters use NaN as no data.
+// y in (y_max - (row0+r+1)*dy, y_max - (row0+r)*dy].  Floating rasters use NaN
+// as no data.
+//
+// A band of a larger grid (a shard's tile and its margin) keeps the larger
+// grid's y_max and counts its rows from row0: positions and fractional rows
+// are computed exactly as on the larger grid (row_f subtracts the integer
+// row0 last, which is exact), so that a value computed on the band is the
+// same double as on the whole grid.  row0 = 0 for an ordinary grid.
 #include <cmath>
 #include <cstddef>
 #include <limits>
@@ -18,25 +25,35 @@ struct Grid {
   double dx = 1.0;      // cell width  (> 0)
   double dy = 1.0;      // cell height (> 0)
   std::string crs_wkt;  // working CRS, WKT2
+  int row0 = 0;         // rows of the whole grid above this band (see above)
 
   std::size_t size() const { return static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols); }
   double x_max() const { return x_min + cols * dx; }
-  double y_min() const { return y_max - rows * dy; }
+  double y_top() const { return y_max - row0 * dy; }  // northern edge of this band
+  double y_min() const { return y_max - (row0 + rows) * dy; }
   double cell_x(int c) const { return x_min + (c + 0.5) * dx; }
-  double cell_y(int r) const { return y_max - (r + 0.5) * dy; }
+  double cell_y(int r) const { return y_max - ((row0 + r) + 0.5) * dy; }
   // Continuous (fractional) column/row of a point; cell centres are at .5.
   double col_f(double x) const { return (x - x_min) / dx; }
-  double row_f(double y) const { return (y_max - y) / dy; }
+  double row_f(double y) const { return (y_max - y) / dy - row0; }
   bool contains(double x, double y) const {
-    return x >= x_min && x < x_max() && y > y_min() && y <= y_max;
+    return x >= x_min && x < x_max() && y > y_min() && y <= y_top();
   }
-  // GDAL geotransform.
+  // GDAL geotransform of this band.
   void geotransform(double gt[6]) const {
-    gt[0] = x_min; gt[1] = dx; gt[2] = 0.0; gt[3] = y_max; gt[4] = 0.0; gt[5] = -dy;
+    gt[0] = x_min; gt[1] = dx; gt[2] = 0.0; gt[3] = y_top(); gt[4] = 0.0; gt[5] = -dy;
   }
   bool same_layout(const Grid& o) const {
     return rows == o.rows && cols == o.cols && x_min == o.x_min && y_max == o.y_max &&
-           dx == o.dx && dy == o.dy;
+           dx == o.dx && dy == o.dy && row0 == o.row0;
+  }
+  // Rows [first, end) of this grid (which must be a band of nothing, row0 = 0)
+  // as a band.
+  Grid band(int first, int end) const {
+    Grid b = *this;
+    b.row0 = row0 + first;
+    b.rows = end - first;
+    return b;
   }
 };
 

@@ -1,4 +1,6 @@
 #pragma once
+#include <functional>
+#include <utility>
 // Loading and validating a scenario's inputs on the working grid.
 #include <string>
 #include <vector>
@@ -45,6 +47,8 @@ std::vector<analysis::Village> parse_villages_table(const io::VectorTable& t);
 std::vector<radio::Cell> parse_scenario_cells(const Scenario& s, const std::string& working_crs);
 
 // Everything, checked, before any computation.
-Inputs load_inputs(const Scenario& s);
+// dem_rows: rows of the whole working grid to load (DemRequest::rows; a
+// shard's tile and margin); empty = all.
+Inputs load_inputs(const Scenario& s, const std::function<std::pair<int, int>(const Grid&)>& dem_rows = {});
 
 }  // namespace phusong
