@@ -376,6 +376,7 @@ ShardRunResult run_shard(const Scenario& s_in, const RunOptions& opt, const Shar
   m["software"] = {{"name", "phusong"}, {"version", kVersion}};
   m["shard"] = {{"index", spec.index}, {"count", spec.count}};
   m["rows"] = {r0, r1};
+  m["terrain_rows"] = {band.row0, band.row0 + band.rows};  // the band loaded: tile and margin
   m["grid"] = {{"rows", whole.rows}, {"cols", whole.cols}, {"x_min", whole.x_min}, {"y_max", whole.y_max},
                {"dx", whole.dx}, {"dy", whole.dy}};
   nlohmann::ordered_json ins;

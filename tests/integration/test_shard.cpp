@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -118,6 +120,18 @@ TEST_CASE("shards 1..N merged equal the single run byte for byte (N = 1, 3; 1 an
                  sd.string()) == 0);
       CHECK(fs::exists(sd / "manifest.json"));
       CHECK(staging_folders(sd).empty());
+      if (n == 3 && i != 2) {
+        // The outer shards load a band of the terrain, not the whole grid.
+        const auto m = nlohmann::json::parse(slurp(sd / "manifest.json"));
+        const int rows = m["grid"]["rows"].get<int>();
+        const int t0 = m["terrain_rows"][0].get<int>(), t1 = m["terrain_rows"][1].get<int>();
+        CAPTURE(rows);
+        CAPTURE(t0);
+        CAPTURE(t1);
+        CHECK(t1 - t0 < rows);
+        CHECK(t0 <= m["rows"][0].get<int>());
+        CHECK(t1 >= m["rows"][1].get<int>());
+      }
       shard_dirs += " " + sd.string();
     }
     const fs::path merged = dir / ("merged" + std::to_string(n));
