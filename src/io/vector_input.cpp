@@ -8,10 +8,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <strings.h>
 #include <type_traits>
+#include <vector>
 
 #include "phusong/core/error.hpp"
 #include "phusong/geo/crs.hpp"
@@ -31,6 +34,54 @@ bool is_csv(const std::string& path) {
   std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
   return ext == ".csv" || ext == ".txt";
 }
+
+// A CSV header naming a column twice is refused before GDAL reads it: it is
+// ambiguous (which `lon`?), and GDAL 3.6's CSV driver crashes on some such
+// headers with the lon/lat options used here (found by tests/fuzz/fuzz_csv).
+// The delimiter is picked as GDAL does for a header: comma, else semicolon,
+// else tab.
+void check_csv_header(const std::string& path, std::string line) {
+  if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+  const auto nl = line.find_first_of("\r\n");
+  if (nl != std::string::npos) line.resize(nl);
+  const char sep = line.find(',') != std::string::npos   ? ','
+                   : line.find(';') != std::string::npos ? ';'
+                   : line.find('\t') != std::string::npos ? '\t'
+                                                          : ',';
+  std::vector<std::string> names(1);
+  bool quoted = false;
+  for (char ch : line) {
+    if (ch == '"') {
+      quoted = !quoted;
+    } else if (ch == sep && !quoted) {
+      names.emplace_back();
+    } else {
+      names.back() += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
+  }
+  for (auto& n : names) {
+    const auto b = n.find_first_not_of(" \t"), e = n.find_last_not_of(" \t");
+    n = b == std::string::npos ? "" : n.substr(b, e - b + 1);
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i].empty()) continue;
+    for (size_t j = i + 1; j < names.size(); ++j) {
+      if (names[j] == names[i]) {
+        throw InputError(path, "header", "column '" + names[i] + "' appears more than once (columns " +
+                                             std::to_string(i + 1) + " and " + std::to_string(j + 1) + ")",
+                         "each column name once");
+      }
+    }
+  }
+}
+
+std::string first_line_of_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  char ch;
+  while (line.size() < (1u << 20) && in.get(ch) && ch != '\n') line += ch;
+  return line;
+}
 }  // namespace
 
 namespace {
@@ -43,12 +94,14 @@ VectorTable read_vector(const std::string& path, const std::string& working_crs,
   if (!std::filesystem::exists(path)) {
     throw InputError(path, "file", "file not found", "an existing vector file or CSV");
   }
+  if (is_csv(path)) check_csv_header(path, first_line_of_file(path));
   return read_dataset(path, path, working_crs, kind);
 }
 
 VectorTable read_vector_text(const std::string& text, const std::string& name, const std::string& working_crs,
                              GeomKind kind) {
   gdal_init();
+  if (is_csv(name)) check_csv_header(name, text.substr(0, std::min<size_t>(text.size(), 1u << 20)));
   // A private in-memory file named after `name` (its extension picks the driver).
   static std::atomic<unsigned long long> serial{0};
   const std::string mem = "/vsimem/phusong_text_" + std::to_string(serial++) + "/" +

@@ -338,7 +338,9 @@ ShardRunResult run_shard(const Scenario& s_in, const RunOptions& opt, const Shar
   RunResult& run = stg.run;
   const Grid& whole = run.inputs.dem.info.whole_grid;
   const Grid& band = run.inputs.dem.elevation_m.grid();
-  const auto [r0, r1] = shard_rows(whole.rows, spec);
+  // (plain ints: clang before 16 cannot capture structured bindings)
+  const std::pair<int, int> tile = shard_rows(whole.rows, spec);
+  const int r0 = tile.first, r1 = tile.second;
   res.rows_first = r0;
   res.rows_end = r1;
   // A cell (sector) takes part when its radius reaches a row of the tile (one

@@ -235,7 +235,10 @@ TEST_CASE("p2p cli: malformed profile files exit 1 with one error line naming th
         {"--profile " + uneven.string() + " --model itm --freq-mhz 900 --tx-height-m 30 --rx-height-m 2",
          "not equally spaced"},
     };
-    for (const auto& [args, expect] : bad) {
+    for (const auto& case_ : bad) {
+      // (named members: clang before 16 cannot capture structured bindings, as CAPTURE does)
+      const std::string& args = case_.first;
+      const std::string& expect = case_.second;
       const CliResult r = run_phusong("p2p " + args);
       CAPTURE(args);
       CAPTURE(r.err);
@@ -515,7 +518,7 @@ TEST_CASE("profile cli: clearance, Deygout obstacles, 60 % Fresnel test, SVG, an
   CHECK(slurp(dir / "east.csv").rfind("distance_m,terrain_m,", 0) == 0);
 
   // Bad inputs: one error line, exit 1.
-  for (const auto& [args, expect] : std::vector<std::pair<std::string, std::string>>{
+  for (const auto& case_ : std::vector<std::pair<std::string, std::string>>{
            {"--dem " + (dir / "dem.tif").string() + " --from 200,16 --to " + fmt8(elon) + "," + fmt8(elat) + common,
             "'--from'"},
            {"--dem " + (dir / "dem.tif").string() + " --from " + fmt8(slon) + "," + fmt8(slat) + " --to " + fmt8(olon) + "," + fmt8(olat) +
@@ -524,6 +527,9 @@ TEST_CASE("profile cli: clearance, Deygout obstacles, 60 % Fresnel test, SVG, an
            {"--dem " + (dir / "nosuch.tif").string() + " --from " + fmt8(slon) + "," + fmt8(slat) + " --to " +
                 fmt8(elon) + "," + fmt8(elat) + common,
             "file not found"}}) {
+    // (named members: clang before 16 cannot capture structured bindings, as CAPTURE does)
+    const std::string& args = case_.first;
+    const std::string& expect = case_.second;
     const CliResult r = run_phusong("profile " + args);
     CAPTURE(args);
     CAPTURE(r.err);

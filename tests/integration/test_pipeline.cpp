@@ -250,8 +250,9 @@ TEST_CASE("DEM bands (a shard's terrain) equal the whole grid's rows byte for by
     REQUIRE(whole.info.whole_grid.same_layout(w));
     REQUIRE(w.rows > 600);
     if (std::string(name).find("alps") != std::string::npos) CHECK(whole.info.voids_filled > 0);
-    for (const auto& [b0, b1] : std::vector<std::pair<int, int>>{{0, 37}, {37, 300}, {w.rows / 2, w.rows / 2 + 1},
-                                                                 {w.rows - 250, w.rows}}) {
+    for (const auto& band_rows : std::vector<std::pair<int, int>>{{0, 37}, {37, 300}, {w.rows / 2, w.rows / 2 + 1},
+                                                                  {w.rows - 250, w.rows}}) {
+      const int b0 = band_rows.first, b1 = band_rows.second;
       CAPTURE(b0);
       CAPTURE(b1);
       DemRequest breq = req;

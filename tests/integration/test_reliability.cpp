@@ -276,6 +276,13 @@ TEST_CASE("reliability: bad sites, villages and scenario values are refused with
       {"antenna height in feet-like units", sites(",25,,lte", ",2500,,lte"), "out of range"},
       {"longitude out of range", sites("VNPT,{S2}", "VNPT,200,16.7"), "lon 200, lat 16.7 out of range"},
       {"lon and lat swapped", sites("VNPT,{S2}", "VNPT,16.7,105.1"), "are lon and lat swapped?"},
+      // A header with `lon` twice crashed GDAL 3.6's CSV reader (found by fuzz_csv): refused first.
+      {"column named twice", [&] {
+         Files f = g;
+         f.sites = "site_id,carrier,lon,lat,height_m,technology,freq_mhz,bandwidth_mhz,eirp_dbm,LON\n"
+                   "S1,Viettel,{S1},30,lte,1800,10,58,1\n";
+         return f;
+       }(), "column 'lon' appears more than once (columns 3 and 10)"},
       {"sites header only", [&] {
          Files f = g;
          f.sites = g.sites.substr(0, g.sites.find('\n') + 1);

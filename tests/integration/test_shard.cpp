@@ -177,7 +177,9 @@ TEST_CASE("SIGINT/SIGTERM: staging folder removed, exit 130/143, nothing that lo
   const fs::path dir = phusong::test::temp_dir("shard_signal");
   // Long enough to be interrupted while computing: the exact engine at 30 m.
   const std::string scn = demo_scenario(dir, "deygout", 30, 12);
-  for (auto [sig, code] : {std::pair{SIGINT, 130}, std::pair{SIGTERM, 143}}) {
+  for (const auto& sc : {std::pair{SIGINT, 130}, std::pair{SIGTERM, 143}}) {
+    // (named members: clang before 16 cannot capture structured bindings, as CAPTURE does)
+    const int sig = sc.first, code = sc.second;
     CAPTURE(sig);
     const fs::path out = dir / ("sig" + std::to_string(sig));
     const pid_t pid = spawn({"run", scn, "--shard", "1/2", "--out", out.string()}, dir / "sig.log");

@@ -164,7 +164,10 @@ TEST_CASE("P1812 all 63 SG3 validation cases: Lb and the intermediates within 0.
         {"ae (km)", r.ae_km, 1e-4},         {"Fi", r.fi, 1e-5},
         {"Fj", r.fj, 1e-5},                 {"Fk", r.fk, 1e-5},
     };
-    for (const auto& [k, v] : losses) {
+    for (const auto& loss : losses) {
+      // (named members: clang before 16 cannot capture structured bindings, as INFO does)
+      const auto& k = std::get<0>(loss);
+      const auto& v = std::get<1>(loss);
       REQUIRE(ref.count(k));
       const double err = v - ref.at(k);
       INFO(w << ": " << k << " = " << v << ", reference " << ref.at(k));

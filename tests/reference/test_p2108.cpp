@@ -98,7 +98,10 @@ TEST_CASE("P2108 terrestrial statistical model (section 3.2) matches the OFCOM t
   double max_d = 0.0;
   for (size_t i = 0; i < t.rows.size(); ++i) {
     const double f = t.num(i, "f_GHz"), d = t.num(i, "d_km");
-    for (const auto& [col, p] : cols) {
+    for (const auto& entry : cols) {
+      // (named members: clang before 16 cannot capture structured bindings, as CAPTURE does)
+      const auto& col = entry.first;
+      const auto p = entry.second;
       CAPTURE(f);
       CAPTURE(p);
       const double got = p2108_terrestrial_db(f, d, p);
