@@ -2,12 +2,13 @@
 
 #include <gdal.h>
 #include <cpl_conv.h>
-#include <gdal_utils.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -21,7 +22,9 @@
 #include "phusong/io/raster_output.hpp"
 #include "phusong/io/styles.hpp"
 #include "phusong/io/text_format.hpp"
+#include "phusong/raster/warp.hpp"
 #include "phusong/raster/gdal_raii.hpp"
+#include "phusong/raster/warp.hpp"
 #include "phusong/scenario/run.hpp"
 #include "phusong/scenario/scenario.hpp"
 
@@ -117,39 +120,43 @@ std::map<std::string, VRow> read_villages(const std::string& dir, std::vector<st
   return out;
 }
 
-// Reads a Float32 raster resampled onto `onto` (nearest; same CRS lattice in
-// practice).  Cells outside become NaN.
+// Reads a Float32 raster, resampled onto `onto` (nearest; same CRS lattice
+// in practice) when given.  Cells outside become NaN.
 Raster<float> read_on_grid(const std::string& path, const Grid* onto) {
   gdal_init();
   GdalDataset src(GDALOpen(path.c_str(), GA_ReadOnly));
   if (!src) throw InputError(path, "raster", "cannot open", "rsrp_dbm.tif of a phusong run");
-  GdalDataset ds;
-  if (onto) {
-    std::vector<std::string> args = {"-of", "MEM", "-t_srs", onto->crs_wkt, "-tr", fmt_num(onto->dx), fmt_num(onto->dy),
-                                     "-te", fmt_num(onto->x_min), fmt_num(onto->y_min()), fmt_num(onto->x_max()),
-                                     fmt_num(onto->y_max), "-r", "near", "-dstnodata", "nan"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    GDALWarpAppOptions* o = GDALWarpAppOptionsNew(argv.data(), nullptr);
-    GDALDatasetH srcs[1] = {src.get()};
-    ds.reset(GDALWarp("", nullptr, 1, srcs, o, nullptr));
-    GDALWarpAppOptionsFree(o);
-    if (!ds) throw Error("cannot resample " + path + ": " + gdal_last_error());
-  }
-  GDALDatasetH h = onto ? ds.get() : src.get();
   double gt[6];
-  GDALGetGeoTransform(h, gt);
+  GDALGetGeoTransform(src.get(), gt);
+  const char* wkt = GDALGetProjectionRef(src.get());
+  if (onto) {
+    WarpSource ws;
+    ws.dataset = src.get();
+    std::copy(gt, gt + 6, ws.file_gt);
+    ws.crs_wkt = wkt ? wkt : "";
+    GdalDataset ds;
+    try {
+      ds = warp_to_grid(ws, *onto, onto->row0 + onto->rows, GRA_NearestNeighbour, GDT_Float32,
+                        std::numeric_limits<double>::quiet_NaN());
+    } catch (const Error& e) {
+      throw Error("cannot resample " + path + ": " + e.what());
+    }
+    Raster<float> r(*onto, kNoDataF);
+    if (GDALRasterIO(GDALGetRasterBand(ds.get(), 1), GF_Read, 0, 0, onto->cols, onto->rows, r.data().data(),
+                     onto->cols, onto->rows, GDT_Float32, 0, 0) != CE_None)
+      throw Error("cannot read " + path);
+    return r;
+  }
   Grid g;
-  g.cols = GDALGetRasterXSize(h);
-  g.rows = GDALGetRasterYSize(h);
+  g.cols = GDALGetRasterXSize(src.get());
+  g.rows = GDALGetRasterYSize(src.get());
   g.x_min = gt[0];
   g.y_max = gt[3];
   g.dx = gt[1];
   g.dy = -gt[5];
-  g.crs_wkt = GDALGetProjectionRef(h);
+  g.crs_wkt = wkt ? wkt : "";
   Raster<float> r(g, kNoDataF);
-  if (GDALRasterIO(GDALGetRasterBand(h, 1), GF_Read, 0, 0, g.cols, g.rows, r.data().data(), g.cols, g.rows,
+  if (GDALRasterIO(GDALGetRasterBand(src.get(), 1), GF_Read, 0, 0, g.cols, g.rows, r.data().data(), g.cols, g.rows,
                    GDT_Float32, 0, 0) != CE_None)
     throw Error("cannot read " + path);
   return r;

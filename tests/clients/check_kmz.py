@@ -30,8 +30,8 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from clientlib import (COMMUNES, check, client_missing, common_args, dem_path, exit_with, finish,  # noqa: E402
-                       read_villages_csv, run_phusong, work_dir, SKIP)
+from clientlib import (COMMUNES, check, client_missing, exit_with, finish,  # noqa: E402
+                       read_villages_csv, run_phusong, shared_check_args, work_dir, SKIP)
 
 
 def placemarks(ds, name):
@@ -131,9 +131,8 @@ def check_through(label, ds, villages, sites, styles):
 
 
 def main():
-    args = common_args(__doc__.split("\n")[1]).parse_args()
-    if not os.path.exists(dem_path(args.shared)):
-        print(f"skipped: {dem_path(args.shared)} is absent")
+    args = shared_check_args(__doc__)
+    if args is None:
         return SKIP
     try:
         from osgeo import gdal

@@ -50,8 +50,8 @@ import zipfile
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from clientlib import (check, client_missing, common_args, dem_path, exit_with, finish,  # noqa: E402
-                       read_villages_csv, run_phusong, work_dir, SKIP)
+from clientlib import (check, client_missing, exit_with, finish,  # noqa: E402
+                       read_villages_csv, run_phusong, shared_check_args, work_dir, SKIP)
 
 def check_text(qgz, out, carriers):
     with zipfile.ZipFile(qgz) as z:
@@ -312,9 +312,8 @@ def check_compare(qgz, out_png):
 
 
 def main():
-    args = common_args(__doc__.split("\n")[1]).parse_args()
-    if not os.path.exists(dem_path(args.shared)):
-        print(f"skipped: {dem_path(args.shared)} is absent")
+    args = shared_check_args(__doc__)
+    if args is None:
         return SKIP
     try:
         from qgis.core import QgsApplication

@@ -42,8 +42,8 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from clientlib import (check, client_missing, common_args, dem_path, exit_with, finish,  # noqa: E402
-                       run_phusong, work_dir, SKIP)
+from clientlib import (check, client_missing, exit_with, finish,  # noqa: E402
+                       run_phusong, shared_check_args, work_dir, SKIP)
 
 WIDTH_PX = 1280
 MAX_HEIGHT_PX = 16000
@@ -280,9 +280,8 @@ def check_page(dt, report, shot_path):
 
 
 def main():
-    args = common_args(__doc__.split("\n")[1]).parse_args()
-    if not os.path.exists(dem_path(args.shared)):
-        print(f"skipped: {dem_path(args.shared)} is absent")
+    args = shared_check_args(__doc__)
+    if args is None:
         return SKIP
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:

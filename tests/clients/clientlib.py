@@ -136,6 +136,17 @@ def common_args(description):
     return ap
 
 
+def shared_check_args(doc):
+    """The command line of a check that runs phusong on ../shared's DEM: the
+    parsed arguments, or None (after saying so) when the DEM is absent and the
+    check is a skip."""
+    args = common_args(doc.split("\n")[1]).parse_args()
+    if not os.path.exists(dem_path(args.shared)):
+        print(f"skipped: {dem_path(args.shared)} is absent")
+        return None
+    return args
+
+
 def work_dir(args, prefix):
     import tempfile
     return fresh_dir(os.path.abspath(args.out or tempfile.mkdtemp(prefix=prefix)))
