@@ -373,9 +373,9 @@ Inputs load_inputs(const Scenario& s, const std::function<std::pair<int, int>(co
   }
   in.dem = load_dem(req);
   const Grid& g = in.dem.elevation_m.grid();
+  const Grid& w = in.dem.info.whole_grid;
   for (const auto& v : in.villages) {
     // A band (a shard) checks the villages on it; merge checks them all.
-    const Grid& w = in.dem.info.whole_grid;
     if (dem_rows && w.contains(v.x, v.y) && !g.contains(v.x, v.y)) continue;
     if (!g.contains(v.x, v.y) || std::isnan(sample_bilinear(in.dem.elevation_m, v.x, v.y))) {
       throw InputError(s.villages_path, "village " + v.name, "lies outside the DEM (lon " + fmt_num(v.lon) + ", lat " +

@@ -93,14 +93,7 @@ double cy(int r) { return kY0 - (r + 0.5) * kCell; }
 
 using test::slurp;
 
-int run_cli(const std::string& args, std::string* err = nullptr) {
-  const fs::path errf = fs::current_path() / "tmp" / "cli_stderr.txt";
-  fs::create_directories(errf.parent_path());
-  const std::string cmd = std::string(PHUSONG_BINARY) + " " + args + " >/dev/null 2>" + errf.string();
-  const int rc = std::system(cmd.c_str());
-  if (err) *err = slurp(errf);
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
+using test::run_cli;
 
 }  // namespace
 

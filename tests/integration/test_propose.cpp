@@ -50,15 +50,7 @@ fs::path brindabella(const fs::path& dir, const std::string& proposals, const st
   return y;
 }
 
-// `phusong ARGS`; exit status, and stderr in *err.
-int run_cli(const std::string& args, std::string* err) {
-  const fs::path errf = fs::current_path() / "tmp" / "propose_cli_stderr.txt";
-  fs::create_directories(errf.parent_path());
-  const std::string cmd = std::string(PHUSONG_BINARY) + " " + args + " >/dev/null 2>" + errf.string();
-  const int rc = std::system(cmd.c_str());
-  *err = slurp(errf);
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
+using test::run_cli;
 
 // One line (the message and its newline), no more.
 bool one_line(const std::string& s) { return !s.empty() && s.find('\n') == s.size() - 1; }

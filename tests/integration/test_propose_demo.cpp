@@ -24,14 +24,7 @@ using namespace phusong::planning;
 
 namespace {
 
-int run_cli(const std::string& args, std::string* err) {
-  const fs::path errf = fs::current_path() / "tmp" / "propose_demo_stderr.txt";
-  fs::create_directories(errf.parent_path());
-  const std::string cmd = std::string(PHUSONG_BINARY) + " " + args + " >/dev/null 2>" + errf.string();
-  const int rc = std::system(cmd.c_str());
-  *err = test::slurp(errf);
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
+using test::run_cli;
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -116,14 +116,7 @@ void write_files(const fs::path& d, const Files& f) {
   test::write_text(d / "villages.csv", render(f.villages));
 }
 
-int run_cli(const std::string& args, std::string* err = nullptr) {
-  const fs::path errf = fs::current_path() / "tmp" / "reliability_stderr.txt";
-  fs::create_directories(errf.parent_path());
-  const std::string cmd = std::string(PHUSONG_BINARY) + " " + args + " >/dev/null 2>" + errf.string();
-  const int rc = std::system(cmd.c_str());
-  if (err) *err = test::slurp(errf);
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
+using test::run_cli;
 
 size_t count_of(const std::string& s, const std::string& what) {
   size_t n = 0;

@@ -3,6 +3,9 @@
 // folders, and a CSV reader for reference tables.
 #include <doctest/doctest.h>
 
+#include <sys/wait.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -41,6 +44,17 @@ inline std::string slurp(const std::filesystem::path& p) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// `phusong ARGS` (the binary of this build), stdout discarded: its exit
+// status, and its stderr in *err when given.
+inline int run_cli(const std::string& args, std::string* err = nullptr) {
+  const auto errf = std::filesystem::current_path() / "tmp" / "cli_stderr.txt";
+  std::filesystem::create_directories(errf.parent_path());
+  const std::string cmd = std::string(PHUSONG_BINARY) + " " + args + " >/dev/null 2>" + errf.string();
+  const int rc = std::system(cmd.c_str());
+  if (err) *err = slurp(errf);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
 // Writes `text` to `p`, replacing it.
