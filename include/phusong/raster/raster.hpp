@@ -47,8 +47,8 @@ struct Grid {
     return rows == o.rows && cols == o.cols && x_min == o.x_min && y_max == o.y_max &&
            dx == o.dx && dy == o.dy && row0 == o.row0;
   }
-  // Rows [first, end) of this grid (which must be a band of nothing, row0 = 0)
-  // as a band.
+  // Rows [first, end) of this grid (counted from this grid's first row) as a
+  // band of the same whole grid.
   Grid band(int first, int end) const {
     Grid b = *this;
     b.row0 = row0 + first;

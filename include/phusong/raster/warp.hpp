@@ -12,6 +12,7 @@
 #include <gdalwarper.h>
 
 #include <string>
+#include <utility>
 
 #include "phusong/raster/gdal_raii.hpp"
 #include "phusong/raster/raster.hpp"
