@@ -2,19 +2,22 @@
 //   * distance-only models (fspl, ITU-R P.525-4 eq. (7); any model with
 //     uses_terrain() == false): the loss depends on the path length and the
 //     antenna tips only, so the kernel calls the model on the two-point
-//     profile (transmitter, receiver).  Exact.
+//     profile (transmitter, receiver).  Exact.  fspl itself has its own
+//     kernel (the same formula without the model call per cell).
 //   * Okumura-Hata / COST-231 (hata.cpp): the only terrain input is the mean
 //     height of the effective-height section (3-15 km, or 0.2 d to d for
 //     paths shorter than 15 km; ITU-R P.1546-6 Annex 5 §3), kept as running
 //     sums of the ray's samples (a binary search finds the section's ends).
-//     The kernel then calls the model itself on a three-point profile whose
-//     middle sample carries that mean (so the model's own variant logic and
-//     free-space floor apply unchanged).  Exact for the ray's samples.
+//     Both ends of the section only move outward as the receiver does, so
+//     the kernel keeps them as two indices (O(1) amortised per cell); the
+//     link's terms (hata_terms()) are computed once, and the cell's loss is
+//     the model's own hata_path_loss().  Exact for the ray's samples.
 // Also the dispatch of built-in models to their kernels.
 #include <algorithm>
 #include <cmath>
 #include <string>
 
+#include "phusong/propagation/hata.hpp"
 #include "phusong/propagation/model.hpp"
 #include "ray_kernels.hpp"
 
@@ -30,6 +33,7 @@ class DistanceOnlyKernel final : public prop::RayKernel {
   }
   void begin(double tx_ground_m) noexcept override { prof_.height_m[0] = tx_ground_m; }
   void push(double, double) noexcept override {}
+  bool uses_samples() const noexcept override { return false; }
   prop::PathLoss query(double distance_m, double ground_m) noexcept override {
     prof_.distance_m[1] = distance_m;
     prof_.height_m[1] = ground_m;
@@ -42,60 +46,77 @@ class DistanceOnlyKernel final : public prop::RayKernel {
   prop::Profile prof_;
 };
 
+// Free space (the built-in "fspl", ITU-R P.525-4 eq. (7)) without the
+// model call: 20 log10(4 pi d3 / lambda) = fspl(1 m) + 10 log10(d3^2), d3 the
+// distance between the antenna tips (at least 1 m), as the model computes it.
+class FreeSpaceKernel final : public prop::RayKernel {
+ public:
+  explicit FreeSpaceKernel(const prop::LinkParams& p)
+      : fspl_1m_db_(prop::fspl_db(p.freq_mhz, 1.0)), tx_height_m_(p.tx_height_m), rx_height_m_(p.rx_height_m) {}
+  void begin(double tx_ground_m) noexcept override { tx_tip_m_ = tx_ground_m + tx_height_m_; }
+  void push(double, double) noexcept override {}
+  bool uses_samples() const noexcept override { return false; }
+  prop::PathLoss query(double distance_m, double ground_m) noexcept override {
+    const double dz = tx_tip_m_ - (ground_m + rx_height_m_);
+    prop::PathLoss out;
+    out.loss_db = fspl_1m_db_ + 10.0 * std::log10(std::max(distance_m * distance_m + dz * dz, 1.0));
+    out.mode = prop::Mode::LineOfSight;
+    return out;
+  }
+
+ private:
+  double fspl_1m_db_, tx_height_m_, rx_height_m_, tx_tip_m_ = 0.0;
+};
+
 class HataKernel final : public prop::RayKernel {
  public:
-  HataKernel(const prop::Model& m, const prop::LinkParams& p) : model_(m), link_(p) {
-    prof_.distance_m.assign(3, 0.0);
-    prof_.height_m.assign(3, 0.0);
-  }
+  explicit HataKernel(const prop::LinkParams& p) : link_(p), terms_(prop::hata_terms(p)) {}
   void begin(double tx_ground_m) noexcept override {
-    prof_.height_m[0] = tx_ground_m;
+    tx_ground_m_ = tx_ground_m;
     s_.clear();
     sum_.assign(1, 0.0);
+    lo_ = hi_ = 0;
   }
   void push(double distance_m, double height_m) noexcept override {
     s_.push_back(distance_m);
     sum_.push_back(sum_.back() + height_m);
   }
+  void push_samples(const double* z, int first, int end, double step_m) noexcept override {
+    double acc = sum_.back();
+    for (int i = first; i < end; ++i) {
+      acc += z[i];
+      s_.push_back(i * step_m);
+      sum_.push_back(acc);
+    }
+  }
   prop::PathLoss query(double d, double ground_m) noexcept override {
     const double dm = std::max(d, 1.0);
     const double a = dm >= 15000.0 ? 3000.0 : 0.2 * dm;
     const double b = std::min(dm, 15000.0);
-    // samples with a <= s <= b: indices [lo, hi) in s_ (sum_ is offset by one)
-    const auto lo = std::lower_bound(s_.begin(), s_.end(), a) - s_.begin();
-    const auto hi = std::upper_bound(s_.begin(), s_.end(), b) - s_.begin();
-    double sum = hi > lo ? sum_[hi] - sum_[lo] : 0.0;
-    long cnt = hi > lo ? hi - lo : 0;
-    const bool rx_in = d >= a && d <= b;
-    if (rx_in) {
+    // Samples with a <= s <= b are s_[lo_, hi_) (sum_ is offset by one).  The
+    // engine queries in order of distance, so both ends only move outward; a
+    // query closer than the last one starts over.
+    const size_t n = s_.size();
+    if (lo_ > 0 && s_[lo_ - 1] >= a) lo_ = hi_ = 0;
+    while (lo_ < n && s_[lo_] < a) ++lo_;
+    if (hi_ < lo_) hi_ = lo_;
+    while (hi_ < n && s_[hi_] <= b) ++hi_;
+    double sum = sum_[hi_] - sum_[lo_];
+    size_t cnt = hi_ - lo_;
+    if (d >= a && d <= b) {
       sum += ground_m;
       ++cnt;
     }
     const double avg = cnt > 0 ? sum / static_cast<double>(cnt) : ground_m;
-    prof_.distance_m[2] = d;
-    prof_.height_m[2] = ground_m;
-    if (rx_in) {
-      // middle sample inside the section; mean of (middle, receiver) = avg
-      prof_.distance_m[1] = 0.5 * (a + d);
-      prof_.height_m[1] = 2.0 * avg - ground_m;
-    } else {
-      // receiver beyond 15 km: the middle sample alone is the section
-      prof_.distance_m[1] = 0.5 * (a + b);
-      prof_.height_m[1] = avg;
-    }
-    if (!(prof_.distance_m[1] > 0.0 && prof_.distance_m[1] < d)) {
-      // degenerate (receiver closer than 1 m): no interior sample
-      prof_.distance_m[1] = 0.5 * d;
-      prof_.height_m[1] = ground_m;
-    }
-    return model_.loss(prof_, link_);
+    return prop::hata_path_loss(terms_, link_, d, tx_ground_m_, ground_m, avg);
   }
 
  private:
-  const prop::Model& model_;
   prop::LinkParams link_;
-  prop::Profile prof_;
+  prop::HataTerms terms_;
+  double tx_ground_m_ = 0.0;
   std::vector<double> s_, sum_;
+  size_t lo_ = 0, hi_ = 0;
 };
 
 }  // namespace
@@ -104,12 +125,13 @@ std::unique_ptr<prop::RayKernel> make_distance_only(const prop::Model& model, co
   return std::make_unique<DistanceOnlyKernel>(model, link);
 }
 
-std::unique_ptr<prop::RayKernel> make_hata(const prop::Model& model, const prop::LinkParams& link) {
-  return std::make_unique<HataKernel>(model, link);
+std::unique_ptr<prop::RayKernel> make_hata(const prop::Model&, const prop::LinkParams& link) {
+  return std::make_unique<HataKernel>(link);
 }
 
 std::unique_ptr<prop::RayKernel> make_builtin(const prop::Model& model, const prop::LinkParams& link) {
   const std::string_view n = model.name();
+  if (n == "fspl") return std::make_unique<FreeSpaceKernel>(link);
   if (!model.uses_terrain()) return make_distance_only(model, link);
   if (n == "hata") return make_hata(model, link);
   if (n == "deygout") return make_deygout(model, link);

@@ -24,8 +24,24 @@ std::unique_ptr<tbb::global_control> limit_threads(int threads) {
                                                static_cast<size_t>(threads));
 }
 
-long floor_div(long a, long b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-long ceil_div(long a, long b) { return -floor_div(-a, b); }
+// ceil(a k / d) for k = 1, 2, 3, ... (d > 0, |a| <= d + 1), one k per
+// next(), without a division: a k = q d - rem with 0 <= rem < d.
+struct CeilSteps {
+  long a, d, q = 0, rem = 0;
+  CeilSteps(long a_, long d_) : a(a_), d(d_) {}
+  long next() {
+    rem -= a;
+    while (rem < 0) {
+      rem += d;
+      ++q;
+    }
+    while (rem >= d) {
+      rem -= d;
+      --q;
+    }
+    return q;
+  }
+};
 int sgn(int v) { return v > 0 ? 1 : (v < 0 ? -1 : 0); }
 
 // The ring-N cell of ray m, m in [0, 8N): four sides of 2N cells each,
@@ -60,7 +76,29 @@ struct Setup {
   const prop::LinkParams& link;
   double tx_x, tx_y, step, r2;
   int r0, c0, n;
+  // No NaN in the DEM over the rays' square (+1 cell for the bilinear
+  // neighbours): no sample or cell can be unknown, so the per-sample checks
+  // are skipped and a cell's own height is its DEM value (the bilinear
+  // sample at a cell centre).
+  bool nan_free = false;
+  // The transmitter in fractional (column, row) of sample_bilinear (cell
+  // centres at integers).
+  double fc_tx = 0.0, fr_tx = 0.0;
 };
+
+// True when no cell of rows [r0 - n - 1, r0 + n + 1] x columns
+// [c0 - n - 1, c0 + n + 1] (clipped to the grid) is NaN.
+bool window_nan_free(const Raster<float>& dem, int r0, int c0, int n) {
+  const int ra = std::max(0, r0 - n - 1), rb = std::min(dem.rows() - 1, r0 + n + 1);
+  const int ca = std::max(0, c0 - n - 1), cb = std::min(dem.cols() - 1, c0 + n + 1);
+  bool ok = true;
+  for (int r = ra; r <= rb; ++r) {
+    const float* row = dem.row(r);
+    for (int c = ca; c <= cb; ++c) ok &= !std::isnan(row[c]);
+    if (!ok) return false;
+  }
+  return true;
+}
 
 // Cells of ray m in order of distance (see the header for the rule).
 void collect_cells(const Setup& s, int m, std::vector<RayCell>& out) {
@@ -75,19 +113,23 @@ void collect_cells(const Setup& s, int m, std::vector<RayCell>& out) {
     const double x = g.cell_x(c), y = g.cell_y(r);
     const double d2 = (x - s.tx_x) * (x - s.tx_x) + (y - s.tx_y) * (y - s.tx_y);
     if (d2 > s.r2) return;
-    const double zc = sample_bilinear(s.dem, x, y);
+    const double zc = s.nan_free ? static_cast<double>(s.dem.at(r, c)) : sample_bilinear(s.dem, x, y);
     if (std::isnan(zc)) return;
     out.push_back({std::sqrt(d2), zc, r, c});
   };
   const bool corner = std::abs(pi) == s.n && std::abs(pj) == s.n;
+  const bool on_column_side = std::abs(pi) == s.n;  // the minor coordinate is j
+  const long minor = on_column_side ? pj : pi;
+  // The minor coordinates on ring k are ceil((2 minor - 1) k / 2N) ..
+  // ceil((2 minor + 1) k / 2N) - 1, stepped in k without dividing.
+  CeilSteps lo_steps(2L * minor - 1, n2), hi_steps(2L * minor + 1, n2);
   for (int k = 1; k <= s.n; ++k) {
+    const long lo = lo_steps.next(), hi = hi_steps.next() - 1;
     if (corner) {
       add(sgn(pi) * k, sgn(pj) * k);
-    } else if (std::abs(pi) == s.n) {
-      const long lo = ceil_div((2L * pj - 1) * k, n2), hi = ceil_div((2L * pj + 1) * k, n2) - 1;
+    } else if (on_column_side) {
       for (long j = lo; j <= hi; ++j) add(sgn(pi) * k, static_cast<int>(j));
     } else {
-      const long lo = ceil_div((2L * pi - 1) * k, n2), hi = ceil_div((2L * pi + 1) * k, n2) - 1;
       for (long i = lo; i <= hi; ++i) add(static_cast<int>(i), sgn(pj) * k);
     }
   }
@@ -100,6 +142,35 @@ void collect_cells(const Setup& s, int m, std::vector<RayCell>& out) {
       --b;
     }
     out[b] = v;
+  }
+}
+
+// True when samples 0..last of the ray (m * step along (ux, uy)) all have
+// their four bilinear neighbours inside the grid, without clamping.
+bool sample_inside(const Setup& s, double ux, double uy, int last) {
+  const Grid& g = s.dem.grid();
+  const double t = last * s.step;
+  const double fc1 = s.fc_tx + t * ux / g.dx, fr1 = s.fr_tx - t * uy / g.dy;
+  return std::min(s.fc_tx, fc1) >= 0.0 && std::max(s.fc_tx, fc1) < g.cols - 1 && std::min(s.fr_tx, fr1) >= 0.0 &&
+         std::max(s.fr_tx, fr1) < g.rows - 1;
+}
+
+// Samples 1..last of the ray into z (z[0], the transmitter, is already
+// there): sample_bilinear's interpolation with the position stepped in grid
+// coordinates (inside the grid, no clamping: see sample_inside()).
+void sample_ray(const Setup& s, double ux, double uy, int last, std::vector<double>& z) {
+  const Grid& g = s.dem.grid();
+  const float* data = s.dem.data().data();
+  const std::size_t cols = static_cast<std::size_t>(g.cols);
+  const double dc = s.step * ux / g.dx, dr = -s.step * uy / g.dy;
+  z.resize(static_cast<std::size_t>(last) + 1);
+  for (int m = 1; m <= last; ++m) {
+    const double fc = s.fc_tx + m * dc, fr = s.fr_tx + m * dr;
+    const int c0 = static_cast<int>(fc), r0 = static_cast<int>(fr);
+    const double tx = fc - c0, ty = fr - r0;
+    const float* p = data + static_cast<std::size_t>(r0) * cols + static_cast<std::size_t>(c0);
+    const double a = p[0], b = p[1], c = p[cols], d = p[cols + 1];
+    z[static_cast<std::size_t>(m)] = (a * (1 - tx) + b * tx) * (1 - ty) + (c * (1 - tx) + d * tx) * ty;
   }
 }
 
@@ -135,6 +206,29 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
     prop::RayKernel& k = *w.kernel;
     k.begin(w.z[0]);
     int pushed = 0;
+    const int last = interior_count(w.cells.back().d);
+    if (s.nan_free && sample_inside(s, ux, uy, last)) {
+      // Every sample known and away from the grid's edges: sample the whole
+      // ray at once (the same bilinear rule, stepping in grid coordinates).
+      if (!k.uses_samples()) {
+        for (const RayCell& cell : w.cells) {
+          const prop::PathLoss pl = k.query(cell.d, cell.zc);
+          loss.at(cell.r, cell.c) = std::isfinite(pl.loss_db) ? static_cast<float>(pl.loss_db) : kNoDataF;
+        }
+        return;
+      }
+      sample_ray(s, ux, uy, last, w.z);
+      for (const RayCell& cell : w.cells) {
+        const int need = interior_count(cell.d);
+        if (need > pushed) {
+          k.push_samples(w.z.data(), pushed + 1, need + 1, step);
+          pushed = need;
+        }
+        const prop::PathLoss pl = k.query(cell.d, cell.zc);
+        loss.at(cell.r, cell.c) = std::isfinite(pl.loss_db) ? static_cast<float>(pl.loss_db) : kNoDataF;
+      }
+      return;
+    }
     for (const RayCell& cell : w.cells) {
       const int need = interior_count(cell.d);
       bool broken = false;
@@ -202,6 +296,9 @@ Raster<float> path_loss_radial(const Raster<float>& dem, double tx_x, double tx_
   Setup s{dem, model, link, tx_x, tx_y, step, radius_m * radius_m,
           static_cast<int>(std::floor(g.row_f(tx_y))), static_cast<int>(std::floor(g.col_f(tx_x))),
           std::max(1, static_cast<int>(std::ceil(radius_m / step)) + 1)};
+  s.nan_free = window_nan_free(dem, s.r0, s.c0, s.n);
+  s.fc_tx = g.col_f(tx_x) - 0.5;
+  s.fr_tx = g.row_f(tx_y) - 0.5;
   const bool fast = make_ray_kernel(model, link) != nullptr;
   const int rays = 8 * s.n;
   tbb::parallel_for(tbb::blocked_range<int>(0, rays, 16), [&](const tbb::blocked_range<int>& rr) {

@@ -57,6 +57,38 @@ double hata_loss_db(HataVariant v, double f, double hb, double hm, double d_km) 
   }
 }
 
+HataTerms hata_terms(const LinkParams& p) {
+  HataTerms t;
+  const bool cost = p.freq_mhz >= 1500.0;
+  switch (p.environment) {
+    case Environment::LargeCity:
+      t.variant = cost ? HataVariant::Cost231Metropolitan : HataVariant::UrbanLarge;
+      break;
+    case Environment::Urban:
+      t.variant = cost ? HataVariant::Cost231Medium : HataVariant::UrbanSmallMedium;
+      break;
+    case Environment::Suburban:
+      t.variant = cost ? HataVariant::Cost231Medium : HataVariant::Suburban;
+      break;
+    case Environment::Open:
+    default:
+      t.variant = HataVariant::Open;
+      break;
+  }
+  if (cost && t.variant == HataVariant::Open) {
+    // COST-231 has no open-area class: apply Hata's open-area correction to
+    // the COST-231 medium-city value (documented extrapolation).
+    const double lf = std::log10(p.freq_mhz);
+    t.k_db = hata_loss_db(HataVariant::Cost231Medium, p.freq_mhz, 1.0, p.rx_height_m, 1.0) - 4.78 * lf * lf +
+             18.33 * lf - 40.94;
+  } else {
+    t.k_db = hata_loss_db(t.variant, p.freq_mhz, 1.0, p.rx_height_m, 1.0);
+  }
+  t.fspl_1km_db = fspl_db(p.freq_mhz, 1000.0);
+  if (p.freq_mhz > 2000.0) t.warnings |= kWarnFrequency;
+  return t;
+}
+
 namespace {
 
 class Hata final : public Model {
@@ -71,14 +103,13 @@ class Hata final : public Model {
                   "1 to 10 m for Okumura-Hata");
   }
   PathLoss loss(const Profile& prof, const LinkParams& p) const noexcept override {
-    PathLoss out;
     const std::size_t n = prof.size();
     if (n < 2) {
+      PathLoss out;
       out.loss_db = std::nan("");
       return out;
     }
     const double d_m = std::max(prof.length_m(), 1.0);
-    const double d_km = d_m / 1000.0;
     // Average terrain height over the effective-height section.
     const double a_m = d_m >= 15000.0 ? 3000.0 : 0.2 * d_m;
     const double b_m = std::min(d_m, 15000.0);
@@ -92,44 +123,7 @@ class Hata final : public Model {
       }
     }
     const double avg = cnt > 0 ? sum / cnt : prof.height_m.back();
-    double hb = prof.height_m.front() + p.tx_height_m - avg;
-    if (hb < 30.0 || hb > 200.0) out.warnings |= kWarnTxHeight;
-    hb = std::clamp(hb, 1.0, 1000.0);
-    if (d_km < 1.0 || d_km > 20.0) out.warnings |= kWarnDistance;
-    if (p.freq_mhz > 2000.0) out.warnings |= kWarnFrequency;
-
-    HataVariant v;
-    const bool cost = p.freq_mhz >= 1500.0;
-    switch (p.environment) {
-      case Environment::LargeCity:
-        v = cost ? HataVariant::Cost231Metropolitan : HataVariant::UrbanLarge;
-        break;
-      case Environment::Urban:
-        v = cost ? HataVariant::Cost231Medium : HataVariant::UrbanSmallMedium;
-        break;
-      case Environment::Suburban:
-        v = cost ? HataVariant::Cost231Medium : HataVariant::Suburban;
-        break;
-      case Environment::Open:
-      default:
-        v = HataVariant::Open;
-        break;
-    }
-    double l;
-    if (cost && v == HataVariant::Open) {
-      // COST-231 has no open-area class: apply Hata's open-area correction to
-      // the COST-231 medium-city value (documented extrapolation).
-      const double lf = std::log10(p.freq_mhz);
-      l = hata_loss_db(HataVariant::Cost231Medium, p.freq_mhz, hb, p.rx_height_m, d_km) -
-          4.78 * lf * lf + 18.33 * lf - 40.94;
-    } else {
-      l = hata_loss_db(v, p.freq_mhz, hb, p.rx_height_m, d_km);
-    }
-    const double zb = prof.height_m.back() + p.rx_height_m;
-    const double za = prof.height_m.front() + p.tx_height_m;
-    out.loss_db = std::max(l, fspl_db(p.freq_mhz, std::max(std::hypot(d_m, za - zb), 1.0)));
-    out.mode = Mode::None;
-    return out;
+    return hata_path_loss(hata_terms(p), p, d_m, prof.height_m.front(), prof.height_m.back(), avg);
   }
 };
 

@@ -92,8 +92,18 @@ class RayKernel {
   virtual void begin(double tx_ground_m) noexcept = 0;
   // Appends the next terrain sample; distances strictly increase and are > 0.
   virtual void push(double distance_m, double height_m) noexcept = 0;
+  // Appends samples first .. end-1 of a ray sampled every step_m metres
+  // (sample i at i * step_m, height z[i]); the same as push() for each, which
+  // is what the default does.  A kernel may override it to save the call per
+  // sample.
+  virtual void push_samples(const double* z, int first, int end, double step_m) noexcept {
+    for (int i = first; i < end; ++i) push(i * step_m, z[i]);
+  }
   // Loss to a receiver at distance_m (> the last pushed distance) on ground ground_m.
   virtual PathLoss query(double distance_m, double ground_m) noexcept = 0;
+  // False when the kernel ignores push() (a distance-only model): the engine
+  // may then skip sampling the ray where it knows no sample is unknown.
+  virtual bool uses_samples() const noexcept { return true; }
 };
 
 class Model {
