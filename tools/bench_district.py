@@ -1,12 +1,16 @@
 #!/usr/bin/python3
 """Writes the district benchmark: a 35 x 35 km DEM at 30 m (UTM 48N) cut from
 the synthetic ridge tile, 150 omni sites and 100 villages at fixed
-pseudo-random places, and a scenario (model itm, engine fast, 15 km radius).
-Usage: bench_district.py SYNTHETIC_RIDGE_1S.tif OUT_DIR
+pseudo-random places, and a scenario (engine fast, 15 km radius).
+Usage: bench_district.py SYNTHETIC_RIDGE_1S.tif OUT_DIR [--model M] [--sectors 1|3]
+  --model    propagation model of the scenario (default itm)
+  --sectors  1: omnidirectional sites (default); 3: three 65-degree sectors per
+             site at azimuths 0/120/240 (one path-loss computation per site,
+             an antenna gain per sector and cell)
 """
+import argparse
 import os
 import random
-import sys
 
 from osgeo import gdal, osr
 
@@ -14,7 +18,13 @@ gdal.UseExceptions()
 
 
 def main():
-    src, out = sys.argv[1], sys.argv[2]
+    ap = argparse.ArgumentParser(description="writes the 150-site district benchmark")
+    ap.add_argument("src")
+    ap.add_argument("out")
+    ap.add_argument("--model", default="itm")
+    ap.add_argument("--sectors", type=int, choices=(1, 3), default=1)
+    args = ap.parse_args()
+    src, out = args.src, args.out
     os.makedirs(out, exist_ok=True)
     wgs = osr.SpatialReference()
     wgs.ImportFromEPSG(4326)
@@ -39,7 +49,12 @@ def main():
             x = cx + rng.uniform(-0.8, 0.8) * half
             y = cy + rng.uniform(-0.8, 0.8) * half
             lon, lat, _ = inv.TransformPoint(x, y)
-            f.write("S%03d,S%03d,site %d,Bench,%.6f,%.6f,30,,,360,lte,900,10,58\n" % (i, i, i, lon, lat))
+            if args.sectors == 1:
+                f.write("S%03d,S%03d,site %d,Bench,%.6f,%.6f,30,,,360,lte,900,10,58\n" % (i, i, i, lon, lat))
+            else:
+                for k, az in enumerate((0, 120, 240)):
+                    f.write("S%03d,S%03d-%d,site %d,Bench,%.6f,%.6f,30,%d,4,65,lte,900,10,58\n"
+                            % (i, i, k + 1, i, lon, lat, az))
     with open(os.path.join(out, "villages.csv"), "w") as f:
         f.write("id,name,commune,population,lon,lat\n")
         for i in range(100):
@@ -51,8 +66,8 @@ def main():
         f.write("# tools/bench district benchmark (generated)\n"
                 "name: bench district\ninputs:\n  dem: dem.tif\n  sites: sites.csv\n  villages: villages.csv\n"
                 "grid:\n  crs: EPSG:32648\n  resolution_m: 30\n"
-                "model:\n  name: itm\n  engine: fast\n"
-                "radio:\n  technology: lte\n  radius_km: 15\n")
+                "model:\n  name: %s\n  engine: fast\n"
+                "radio:\n  technology: lte\n  radius_km: 15\n" % args.model)
 
 
 if __name__ == "__main__":

@@ -145,6 +145,14 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
                                    : path_loss_exact(dem, head.x, head.y, model, p, cfg.radius_m, 0);
     const Window w = window_of(g, head.x, head.y, cfg.radius_m);
     const double tip = head.ground_m + head.height_m;
+    // Per member: its reference-signal EIRP; and whether any member's gain
+    // needs the bearing (the second atan2 per cell is skipped otherwise).
+    std::vector<double> eirp_dbm(members.size());
+    bool need_bearing = false;
+    for (size_t m = 0; m < members.size(); ++m) {
+      eirp_dbm[m] = radio::reference_eirp_dbm(cells[members[m]]);
+      need_bearing = need_bearing || radio::gain_uses_bearing(cells[members[m]]);
+    }
     tbb::parallel_for(tbb::blocked_range<int>(w.r0, w.r1 + 1), [&](const tbb::blocked_range<int>& rr) {
       for (int r = rr.begin(); r != rr.end(); ++r) {
         const double y = g.cell_y(r);
@@ -156,12 +164,13 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
           }
           const double x = g.cell_x(c);
           const double dx = x - head.x, dy = y - head.y;
-          const double dist = std::max(std::hypot(dx, dy), 1.0);
-          const double bearing = std::fmod(std::atan2(dx, dy) * kRadToDeg + 360.0, 360.0);
+          const double dist = std::max(std::sqrt(dx * dx + dy * dy), 1.0);
+          const double bearing = need_bearing ? std::fmod(std::atan2(dx, dy) * kRadToDeg + 360.0, 360.0) : 0.0;
           const double depression = std::atan2(tip - (dem.at(r, c) + link.rx_height_m), dist) * kRadToDeg;
-          for (size_t idx : members) {
+          for (size_t m = 0; m < members.size(); ++m) {
+            const size_t idx = members[m];
             const radio::Cell& cell = cells[idx];
-            const double rx = radio::reference_eirp_dbm(cell) + radio::relative_gain_db(cell, bearing, depression) - l;
+            const double rx = eirp_dbm[m] + radio::relative_gain_db(cell, bearing, depression) - l;
             update(out, r, c, idx, rx);
             if (cfg.power_sum && cfg.power_sum->member[idx]) {
               cfg.power_sum->sum_mw.at(r, c) += std::pow(10.0, rx / 10.0);

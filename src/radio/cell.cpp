@@ -92,9 +92,12 @@ double reference_eirp_dbm(const Cell& c) {
 
 double relative_gain_db(const Cell& c, double bearing_deg, double depression_deg) {
   constexpr double kAm = 25.0, kSlaV = 20.0;
-  double phi = std::fmod(bearing_deg - c.azimuth_deg.value_or(0.0), 360.0);
-  if (phi > 180.0) phi -= 360.0;
-  if (phi < -180.0) phi += 360.0;
+  double phi = 0.0;  // unused by an omnidirectional parametric cell
+  if (gain_uses_bearing(c)) {
+    phi = std::fmod(bearing_deg - c.azimuth_deg.value_or(0.0), 360.0);
+    if (phi > 180.0) phi -= 360.0;
+    if (phi < -180.0) phi += 360.0;
+  }
   if (c.pattern) {
     return -pattern_attenuation_db(*c.pattern, phi, depression_deg, c.tilt_deg,
                                    c.azimuth_deg ? c.mechanical_tilt_deg : 0.0);

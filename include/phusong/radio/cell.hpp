@@ -63,5 +63,9 @@ double reference_eirp_dbm(const Cell& c);
 // with a pattern file use pattern_attenuation_db (summing method, see
 // antenna_pattern.hpp) instead of the parametric formula.
 double relative_gain_db(const Cell& c, double bearing_deg, double depression_deg);
+// False when relative_gain_db() ignores the bearing: an omnidirectional
+// cell (no azimuth) with the parametric pattern, whose gain depends on the
+// depression angle only.
+inline bool gain_uses_bearing(const Cell& c) { return c.azimuth_deg.has_value() || c.pattern != nullptr; }
 
 }  // namespace phusong::radio
