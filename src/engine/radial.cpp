@@ -66,6 +66,7 @@ struct RayCell {
 struct Workspace {
   std::vector<RayCell> cells;
   std::vector<double> z;  // terrain samples along the ray (index m at m * step)
+  std::vector<double> slope;  // their cell_slope(), for kernels that want it
   prop::Profile prof;
   std::unique_ptr<prop::RayKernel> kernel;
 };
@@ -155,23 +156,58 @@ bool sample_inside(const Setup& s, double ux, double uy, int last) {
          std::max(s.fr_tx, fr1) < g.rows - 1;
 }
 
+// Bound of the terrain's slope, m/m, inside the DEM cell whose corners
+// a b / c d (north row first) a bilinear sample interpolates: the steepest
+// edge difference along each axis, summed.
+inline double cell_slope(double a, double b, double c, double d, double dx, double dy) {
+  return std::max(std::abs(b - a), std::abs(d - c)) / dx + std::max(std::abs(c - a), std::abs(d - b)) / dy;
+}
+
+// cell_slope() of the cell sample_bilinear(dem, x, y) interpolates in (the
+// same clamping at the grid's edges).
+double slope_at(const Raster<float>& dem, double x, double y) {
+  const Grid& g = dem.grid();
+  const double fc = std::clamp(g.col_f(x) - 0.5, 0.0, static_cast<double>(g.cols - 1));
+  const double fr = std::clamp(g.row_f(y) - 0.5, 0.0, static_cast<double>(g.rows - 1));
+  const int c0 = std::min(static_cast<int>(fc), g.cols - 1), r0 = std::min(static_cast<int>(fr), g.rows - 1);
+  const int c1 = std::min(c0 + 1, g.cols - 1), r1 = std::min(r0 + 1, g.rows - 1);
+  return cell_slope(dem.at(r0, c0), dem.at(r0, c1), dem.at(r1, c0), dem.at(r1, c1), g.dx, g.dy);
+}
+
 // Samples 1..last of the ray into z (z[0], the transmitter, is already
 // there): sample_bilinear's interpolation with the position stepped in grid
-// coordinates (inside the grid, no clamping: see sample_inside()).
-void sample_ray(const Setup& s, double ux, double uy, int last, std::vector<double>& z) {
+// coordinates (inside the grid, no clamping: see sample_inside()).  With
+// slope, also each sample's cell_slope() (slope[0] too).
+void sample_ray(const Setup& s, double ux, double uy, int last, std::vector<double>& z,
+                std::vector<double>* slope) {
   const Grid& g = s.dem.grid();
   const float* data = s.dem.data().data();
   const std::size_t cols = static_cast<std::size_t>(g.cols);
   const double dc = s.step * ux / g.dx, dr = -s.step * uy / g.dy;
   z.resize(static_cast<std::size_t>(last) + 1);
-  for (int m = 1; m <= last; ++m) {
+  if (slope) slope->resize(static_cast<std::size_t>(last) + 1);
+  for (int m = slope ? 0 : 1; m <= last; ++m) {
     const double fc = s.fc_tx + m * dc, fr = s.fr_tx + m * dr;
     const int c0 = static_cast<int>(fc), r0 = static_cast<int>(fr);
     const double tx = fc - c0, ty = fr - r0;
     const float* p = data + static_cast<std::size_t>(r0) * cols + static_cast<std::size_t>(c0);
     const double a = p[0], b = p[1], c = p[cols], d = p[cols + 1];
-    z[static_cast<std::size_t>(m)] = (a * (1 - tx) + b * tx) * (1 - ty) + (c * (1 - tx) + d * tx) * ty;
+    if (m > 0) z[static_cast<std::size_t>(m)] = (a * (1 - tx) + b * tx) * (1 - ty) + (c * (1 - tx) + d * tx) * ty;
+    if (slope) (*slope)[static_cast<std::size_t>(m)] = cell_slope(a, b, c, d, g.dx, g.dy);
   }
+}
+
+// A kernel's answer as the cell's value; where the kernel asks for it, the
+// cell computed as the exact engine does (path_loss_exact: the model on the
+// profile sampled along the cell's own line).
+float cell_loss(const Setup& s, const prop::PathLoss& pl, const RayCell& cell, prop::Profile& prof) {
+  if (pl.exact_needed) {
+    const Grid& g = s.dem.grid();
+    if (!extract_profile(s.dem, s.tx_x, s.tx_y, g.cell_x(cell.c), g.cell_y(cell.r), s.step, prof)) return kNoDataF;
+    const prop::PathLoss e = s.model.loss(prof, s.link);
+    return std::isfinite(e.loss_db) ? static_cast<float>(e.loss_db) : kNoDataF;
+  }
+  return std::isfinite(pl.loss_db) ? static_cast<float>(pl.loss_db) : kNoDataF;
 }
 
 void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
@@ -205,6 +241,14 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
   if (w.kernel) {
     prop::RayKernel& k = *w.kernel;
     k.begin(w.z[0]);
+    const bool slopes = k.wants_slopes();
+    // Before each query of a kernel that bounds its error: the cell centre's
+    // distance from the ray.
+    auto offer_offset = [&](const RayCell& cell) {
+      if (!slopes) return;
+      const double cx = g.cell_x(cell.c) - s.tx_x, cy = g.cell_y(cell.r) - s.tx_y;
+      k.cell_offset(std::abs(cx * uy - cy * ux));
+    };
     int pushed = 0;
     const int last = interior_count(w.cells.back().d);
     if (s.nan_free && sample_inside(s, ux, uy, last)) {
@@ -212,23 +256,25 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
       // ray at once (the same bilinear rule, stepping in grid coordinates).
       if (!k.uses_samples()) {
         for (const RayCell& cell : w.cells) {
-          const prop::PathLoss pl = k.query(cell.d, cell.zc);
-          loss.at(cell.r, cell.c) = std::isfinite(pl.loss_db) ? static_cast<float>(pl.loss_db) : kNoDataF;
+          offer_offset(cell);
+          loss.at(cell.r, cell.c) = cell_loss(s, k.query(cell.d, cell.zc), cell, w.prof);
         }
         return;
       }
-      sample_ray(s, ux, uy, last, w.z);
+      sample_ray(s, ux, uy, last, w.z, slopes ? &w.slope : nullptr);
       for (const RayCell& cell : w.cells) {
         const int need = interior_count(cell.d);
         if (need > pushed) {
           k.push_samples(w.z.data(), pushed + 1, need + 1, step);
+          if (slopes) k.push_slopes(w.slope.data(), pushed + 1, need + 1);
           pushed = need;
         }
-        const prop::PathLoss pl = k.query(cell.d, cell.zc);
-        loss.at(cell.r, cell.c) = std::isfinite(pl.loss_db) ? static_cast<float>(pl.loss_db) : kNoDataF;
+        offer_offset(cell);
+        loss.at(cell.r, cell.c) = cell_loss(s, k.query(cell.d, cell.zc), cell, w.prof);
       }
       return;
     }
+    w.slope.assign(1, slopes ? slope_at(s.dem, s.tx_x, s.tx_y) : 0.0);
     for (const RayCell& cell : w.cells) {
       const int need = interior_count(cell.d);
       bool broken = false;
@@ -239,11 +285,17 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
           break;
         }
         ++pushed;
-        k.push(pushed * step, z);
+        k.push_samples(w.z.data(), pushed, pushed + 1, step);
+        if (slopes) {
+          const double t = pushed * step;
+          w.slope.resize(static_cast<std::size_t>(pushed) + 1);
+          w.slope[static_cast<std::size_t>(pushed)] = slope_at(s.dem, s.tx_x + ux * t, s.tx_y + uy * t);
+          k.push_slopes(w.slope.data(), pushed, pushed + 1);
+        }
       }
       if (broken) return;  // every farther cell's profile crosses unknown terrain
-      const prop::PathLoss pl = k.query(cell.d, cell.zc);
-      loss.at(cell.r, cell.c) = std::isfinite(pl.loss_db) ? static_cast<float>(pl.loss_db) : kNoDataF;
+      offer_offset(cell);
+      loss.at(cell.r, cell.c) = cell_loss(s, k.query(cell.d, cell.zc), cell, w.prof);
     }
     return;
   }
@@ -279,8 +331,8 @@ std::unique_ptr<prop::RayKernel> make_ray_kernel(const prop::Model& model, const
 
 bool radial_is_default(std::string_view model_name) {
   // Measured in tests/reference/test_radial_agreement.cpp; the other kernels
-  // (hata, deygout, p526, itm) do not meet the contract (docs/performance.md).
-  return model_name == "fspl";
+  // (deygout, p526, itm) do not meet the contract (docs/performance.md).
+  return model_name == "fspl" || model_name == "hata";
 }
 
 bool has_ray_kernel(const prop::Model& model) {

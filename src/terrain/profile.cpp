@@ -1,6 +1,8 @@
 #include "phusong/terrain/profile.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 
 namespace phusong {
 
@@ -11,6 +13,31 @@ bool extract_profile(const Raster<float>& dem, double x0, double y0, double x1, 
   const int n = std::max(1, static_cast<int>(std::ceil(len / step_m - 1e-9)));
   out.distance_m.resize(static_cast<size_t>(n) + 1);
   out.height_m.resize(static_cast<size_t>(n) + 1);
+  const Grid& g = dem.grid();
+  // Fractional (column, row) of the ends, cell centres at integers, as in
+  // sample_bilinear.  When both ends have their four bilinear neighbours
+  // inside the grid, so has every point between them: interpolate without
+  // sample_bilinear's bounds checks and clamps, stepping in grid coordinates.
+  const double fc0 = g.col_f(x0) - 0.5, fr0 = g.row_f(y0) - 0.5;
+  const double fc1 = g.col_f(x1) - 0.5, fr1 = g.row_f(y1) - 0.5;
+  if (std::min(fc0, fc1) >= 0.0 && std::max(fc0, fc1) < g.cols - 1 && std::min(fr0, fr1) >= 0.0 &&
+      std::max(fr0, fr1) < g.rows - 1) {
+    const float* data = dem.data().data();
+    const std::size_t cols = static_cast<std::size_t>(g.cols);
+    for (int i = 0; i <= n; ++i) {
+      const double t = static_cast<double>(i) / n;
+      const double fc = fc0 + t * (fc1 - fc0), fr = fr0 + t * (fr1 - fr0);
+      const int c = static_cast<int>(fc), r = static_cast<int>(fr);
+      const double tx = fc - c, ty = fr - r;
+      const float* p = data + static_cast<std::size_t>(r) * cols + static_cast<std::size_t>(c);
+      const double a = p[0], b = p[1], cc = p[cols], d = p[cols + 1];
+      const double z = (a * (1 - tx) + b * tx) * (1 - ty) + (cc * (1 - tx) + d * tx) * ty;
+      if (std::isnan(z)) return false;
+      out.distance_m[i] = t * len;
+      out.height_m[i] = z;
+    }
+    return true;
+  }
   for (int i = 0; i <= n; ++i) {
     const double t = static_cast<double>(i) / n;
     const double z = sample_bilinear(dem, x0 + t * (x1 - x0), y0 + t * (y1 - y0));

@@ -138,7 +138,7 @@ struct Expectation {
 };
 constexpr Expectation kExpect[] = {
     {"fspl", true, 0.99, 1.0},
-    {"hata", false, 0.99, 0.999},
+    {"hata", true, 0.99, 1.0},
     {"deygout", false, 0.47, 0.80},
     {"p526", false, 0.89, 0.985},
     {"itm", false, 0.70, 0.93},
@@ -204,6 +204,37 @@ TEST_CASE("radial agreement with the exact engine on real terrain, every ray ker
   }
 }
 
+TEST_CASE("radial hata meets the contract on the steepest tile (Swiss Alps, 90 m)") {
+  // The Hata kernel bounds the error of its section mean by the terrain's
+  // slope and hands ill-conditioned cells to the exact computation; its
+  // constants were tuned on this tile (kernels_basic.cpp), where a looser
+  // setting let a cell 9.9 dB off through.  Four sites spread over the tile.
+  PHUSONG_REQUIRE_SHARED();
+  DemRequest req;
+  req.path = test::shared_path("geodata/terrain/srtm3_N46E008_swiss_alps.tif").string();
+  req.resolution_m = 90.0;
+  const Dem dem = load_dem(req);
+  const Raster<float>& z = dem.elevation_m;
+  const Grid& g = z.grid();
+  prop::LinkParams link;
+  link.freq_mhz = 1800.0;
+  link.tx_height_m = 30.0;
+  link.rx_height_m = 1.5;
+  auto model = prop::make_model("hata");
+  Agreement a;
+  for (int k = 0; k < 4; ++k) {
+    const double x = g.x_min + g.dx * g.cols * (0.3 + 0.13 * k);
+    const double y = g.y_top() - g.dy * g.rows * (0.35 + 0.1 * ((k * 7) % 4));
+    accumulate(path_loss_exact(z, x, y, *model, link, 20000.0), path_loss_radial(z, x, y, *model, link, 20000.0), a);
+  }
+  MESSAGE(describe("hata, Swiss Alps", a, 0, 0));
+  CHECK(a.both > 500000);
+  CHECK(a.only_exact == 0);
+  CHECK(a.only_radial == 0);
+  CHECK(a.within[2] >= 0.99 * a.both);
+  CHECK(a.within[4] == a.both);
+}
+
 TEST_CASE("radial engine is bit-identical at 1 and 2 threads") {
   PHUSONG_REQUIRE_SHARED();
   const Dem& dem = brindabella();
@@ -211,7 +242,8 @@ TEST_CASE("radial engine is bit-identical at 1 and 2 threads") {
   const auto [x, y] = tr.forward(149.45, -35.5);
   prop::LinkParams link;
   link.freq_mhz = 900.0;
-  for (const std::string name : {"itm", "deygout", "p1812"}) {  // p1812: the fallback path
+  // hata: cells handed to the exact computation (exact_needed); p1812: the fallback path
+  for (const std::string name : {"itm", "deygout", "hata", "p1812"}) {
     auto model = prop::make_model(name);
     const double radius = name == "p1812" ? 4000.0 : 15000.0;
     const Raster<float> one = path_loss_radial(dem.elevation_m, x, y, *model, link, radius, 1);

@@ -25,6 +25,11 @@
 // those of the exact engine; only the terrain in between comes from the
 // nearest ray (at most half a cell to the side).
 //
+// Cells a kernel marks as ill-conditioned (PathLoss::exact_needed: the
+// Hata kernel where its effective height is within its error bound of the
+// 1 m clamp) are computed as the exact engine computes them: the model on
+// the profile sampled along the cell's own line.
+//
 // Per cell cost.  Models with a RayKernel (make_ray_kernel()) keep their state
 // incrementally along the ray (running maxima of horizon slopes, an upper
 // convex hull of the profile with the earth's curvature folded into the

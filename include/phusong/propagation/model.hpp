@@ -74,6 +74,11 @@ struct PathLoss {
   double loss_db = 0.0;  // basic transmission loss; NaN when undefined
   Mode mode = Mode::None;
   std::uint32_t warnings = kWarnNone;
+  // Set only by a RayKernel's query(): the cell is ill-conditioned for the
+  // ray's approximation (a small change of the terrain samples would change
+  // the loss by decibels), so the radial engine computes it as the exact
+  // engine does instead (loss_db is then ignored).
+  bool exact_needed = false;
 };
 
 // Incremental evaluation along a ray (optional fast path of the radial
@@ -104,6 +109,16 @@ class RayKernel {
   // False when the kernel ignores push() (a distance-only model): the engine
   // may then skip sampling the ray where it knows no sample is unknown.
   virtual bool uses_samples() const noexcept { return true; }
+
+  // A kernel that bounds its own error (and answers exact_needed where the
+  // bound is too large) may ask for two more inputs.  When wants_slopes() is
+  // true the engine also calls push_slopes() for every sample pushed (the
+  // same indices as push_samples(); slope[i] bounds the terrain's slope,
+  // m/m, within the DEM cell holding sample i) and, before each query(),
+  // cell_offset() with the receiver cell centre's distance from the ray, m.
+  virtual bool wants_slopes() const noexcept { return false; }
+  virtual void push_slopes(const double* /*slope*/, int /*first*/, int /*end*/) noexcept {}
+  virtual void cell_offset(double /*offset_m*/) noexcept {}
 };
 
 class Model {
