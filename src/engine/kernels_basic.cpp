@@ -77,23 +77,24 @@ class HataKernel final : public prop::RayKernel {
   // dL/dhb = -(13.82 + 6.55 log10 d_km) / (hb ln 10), about 9 dB per metre at
   // hb = 1 m and 10 km.  The ray passes up to half a cell beside the cell's
   // own line and samples at other distances than the exact engine, so its
-  // section mean differs from the exact one by some metres on steep terrain;
-  // where that could move the loss by more than kMaxErrorDb the cell is
-  // handed to the exact computation (exact_needed).  The mean's error is
-  // bounded by (a) the lateral offset, growing linearly from the transmitter
-  // to the cell's distance from the ray, times each sample's cell slope
-  // bound (running sums of s * slope), and (b) the quadrature phase: the
-  // section's end samples' deviations from the mean, times step / section
-  // length.  Sections of fewer than two ray samples are always exact.
-  // Both bounds are pessimistic (the lateral one takes the steepest edge of
-  // each cell, the phase one the section's ends at full weight), so the
-  // estimate is half their sum; the threshold applies to a bound of the loss
-  // change that is itself loose (26.9 dB per decade of hb against about 20 at
-  // 10 km).  Tuned on Brindabella and the Swiss Alps at 90 m and 30 m and the
-  // synthetic ridges against the exact engine: the largest difference left
-  // was 2.3 dB and >= 99.99 % of cells within 1 dB (docs/performance.md);
-  // a scale of 0.4 with a 3 dB threshold let a cell 9.9 dB off through on
-  // the Alps at 90 m.
+  // section mean differs from the exact one by metres on steep terrain.
+  // The kernel (1) corrects the mean to first order for the lateral offset
+  // (the line lies offset * s / d beside sample s; running sums of s times
+  // the bilinear surface's derivative across the ray), and (2) estimates
+  // what is left: kLateralResidual of the first-order bound (offset * s / d
+  // times each sample's cell slope bound, running sums), plus the quadrature
+  // phase (the section's end samples' deviations from the mean, times
+  // step / section length).  Where that could move the loss by more than
+  // kMaxErrorDb the cell is handed to the exact computation (exact_needed).
+  // Sections of fewer than two ray samples are always exact.  The estimate
+  // is half of that sum and the threshold applies to a loose bound of the
+  // loss change (26.9 dB per decade of hb against about 20 at 10 km).
+  // Tuned against the exact engine on the Swiss Alps and Brindabella at 90 m
+  // and 30 m and the 1" synthetic ridge: max 0.85 dB, all cells within 1 dB
+  // (docs/performance.md).  Without the correction the same accuracy needed
+  // the full lateral bound and 20 % more time on the district benchmark; a
+  // smaller phase term (0.6) let a cell 8.8 dB off through on the Alps.
+  static constexpr double kLateralResidual = 0.3;
   static constexpr double kErrorScale = 0.5;
   static constexpr double kMaxErrorDb = 2.0;
 
@@ -103,6 +104,7 @@ class HataKernel final : public prop::RayKernel {
     s_.clear();
     sum_.assign(1, 0.0);
     sum_sg_.assign(1, 0.0);
+    sum_sgn_.assign(1, 0.0);
     lo_ = hi_ = 0;
     offset_m_ = 0.0;
   }
@@ -119,12 +121,15 @@ class HataKernel final : public prop::RayKernel {
     }
   }
   bool wants_slopes() const noexcept override { return true; }
-  void push_slopes(const double* slope, int first, int end) noexcept override {
+  void push_slopes(const double* slope, const double* lateral, int first, int end) noexcept override {
     // sample i is s_[sum_sg_.size() - 1]: the slopes follow the samples
-    double acc = sum_sg_.back();
+    double acc = sum_sg_.back(), acc_n = sum_sgn_.back();
     for (int i = first; i < end; ++i) {
-      acc += s_[sum_sg_.size() - 1] * slope[i];
+      const double si = s_[sum_sg_.size() - 1];
+      acc += si * slope[i];
+      acc_n += si * lateral[i];
       sum_sg_.push_back(acc);
+      sum_sgn_.push_back(acc_n);
     }
   }
   void cell_offset(double offset_m) noexcept override { offset_m_ = offset_m; }
@@ -149,6 +154,10 @@ class HataKernel final : public prop::RayKernel {
       sum += ground_m;
       ++cnt;
     }
+    // First order of the cell lying beside the ray: its own line passes
+    // offset * s / d to the left of sample s, where the terrain changes by
+    // the lateral derivative per metre.
+    if (sum_sgn_.size() > hi_) sum += offset_m_ / d * (sum_sgn_[hi_] - sum_sgn_[lo_]);
     const double avg = cnt > 0 ? sum / static_cast<double>(cnt) : ground_m;
     if (ill_conditioned(d, a, b, interior, avg, rx_in ? ground_m : sum_[hi_] - sum_[hi_ - 1])) {
       prop::PathLoss out;
@@ -166,7 +175,8 @@ class HataKernel final : public prop::RayKernel {
     if (!have_slopes) return false;  // samples pushed without slopes: no bound known
     const double step = s_[0];
     const double z_first = sum_[lo_ + 1] - sum_[lo_];
-    const double eps_lateral = offset_m_ / d * (sum_sg_[hi_] - sum_sg_[lo_]) / static_cast<double>(interior);
+    const double eps_lateral =
+        kLateralResidual * std::abs(offset_m_) / d * (sum_sg_[hi_] - sum_sg_[lo_]) / static_cast<double>(interior);
     const double eps_phase = step / std::max(b - a, step) * (std::abs(z_first - avg) + std::abs(z_last - avg));
     const double eps = kErrorScale * (eps_lateral + eps_phase);
     const double lo = std::max(hb - eps, 1.0), hi = std::max(hb + eps, 1.0);
@@ -178,7 +188,7 @@ class HataKernel final : public prop::RayKernel {
   prop::LinkParams link_;
   prop::HataTerms terms_;
   double tx_ground_m_ = 0.0, offset_m_ = 0.0;
-  std::vector<double> s_, sum_, sum_sg_;
+  std::vector<double> s_, sum_, sum_sg_, sum_sgn_;
   size_t lo_ = 0, hi_ = 0;
 };
 

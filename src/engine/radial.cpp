@@ -66,7 +66,7 @@ struct RayCell {
 struct Workspace {
   std::vector<RayCell> cells;
   std::vector<double> z;  // terrain samples along the ray (index m at m * step)
-  std::vector<double> slope;  // their cell_slope(), for kernels that want it
+  std::vector<double> slope, lateral;  // their cell_gradients(), for kernels that want them
   prop::Profile prof;
   std::unique_ptr<prop::RayKernel> kernel;
 };
@@ -156,36 +156,50 @@ bool sample_inside(const Setup& s, double ux, double uy, int last) {
          std::max(s.fr_tx, fr1) < g.rows - 1;
 }
 
-// Bound of the terrain's slope, m/m, inside the DEM cell whose corners
-// a b / c d (north row first) a bilinear sample interpolates: the steepest
-// edge difference along each axis, summed.
-inline double cell_slope(double a, double b, double c, double d, double dx, double dy) {
-  return std::max(std::abs(b - a), std::abs(d - c)) / dx + std::max(std::abs(c - a), std::abs(d - b)) / dy;
+// For a bilinear sample at fractions (tx, ty) of the DEM cell whose corners
+// are a b / c d (north row first): a bound of the terrain's slope, m/m,
+// inside that cell (the steepest edge difference along each axis, summed),
+// and the derivative of the bilinear surface at the sample along the unit
+// vector (nx, ny) (east, north).
+struct Gradients {
+  double bound, along;
+};
+inline Gradients cell_gradients(double a, double b, double c, double d, double tx, double ty, double dx, double dy,
+                                double nx, double ny) {
+  const double dz_east = ((b - a) * (1 - ty) + (d - c) * ty) / dx;
+  const double dz_north = -((c - a) * (1 - tx) + (d - b) * tx) / dy;  // rows run south
+  return {std::max(std::abs(b - a), std::abs(d - c)) / dx + std::max(std::abs(c - a), std::abs(d - b)) / dy,
+          nx * dz_east + ny * dz_north};
 }
 
-// cell_slope() of the cell sample_bilinear(dem, x, y) interpolates in (the
-// same clamping at the grid's edges).
-double slope_at(const Raster<float>& dem, double x, double y) {
+// cell_gradients() at (x, y) as sample_bilinear(dem, x, y) interpolates
+// there (the same clamping at the grid's edges).
+Gradients gradients_at(const Raster<float>& dem, double x, double y, double nx, double ny) {
   const Grid& g = dem.grid();
   const double fc = std::clamp(g.col_f(x) - 0.5, 0.0, static_cast<double>(g.cols - 1));
   const double fr = std::clamp(g.row_f(y) - 0.5, 0.0, static_cast<double>(g.rows - 1));
   const int c0 = std::min(static_cast<int>(fc), g.cols - 1), r0 = std::min(static_cast<int>(fr), g.rows - 1);
   const int c1 = std::min(c0 + 1, g.cols - 1), r1 = std::min(r0 + 1, g.rows - 1);
-  return cell_slope(dem.at(r0, c0), dem.at(r0, c1), dem.at(r1, c0), dem.at(r1, c1), g.dx, g.dy);
+  return cell_gradients(dem.at(r0, c0), dem.at(r0, c1), dem.at(r1, c0), dem.at(r1, c1), fc - c0, fr - r0, g.dx, g.dy,
+                        nx, ny);
 }
 
 // Samples 1..last of the ray into z (z[0], the transmitter, is already
 // there): sample_bilinear's interpolation with the position stepped in grid
 // coordinates (inside the grid, no clamping: see sample_inside()).  With
-// slope, also each sample's cell_slope() (slope[0] too).
+// slope and lateral, also each sample's cell_gradients() across the ray
+// (index 0 too).
 void sample_ray(const Setup& s, double ux, double uy, int last, std::vector<double>& z,
-                std::vector<double>* slope) {
+                std::vector<double>* slope, std::vector<double>* lateral) {
   const Grid& g = s.dem.grid();
   const float* data = s.dem.data().data();
   const std::size_t cols = static_cast<std::size_t>(g.cols);
   const double dc = s.step * ux / g.dx, dr = -s.step * uy / g.dy;
   z.resize(static_cast<std::size_t>(last) + 1);
-  if (slope) slope->resize(static_cast<std::size_t>(last) + 1);
+  if (slope) {
+    slope->resize(static_cast<std::size_t>(last) + 1);
+    lateral->resize(static_cast<std::size_t>(last) + 1);
+  }
   for (int m = slope ? 0 : 1; m <= last; ++m) {
     const double fc = s.fc_tx + m * dc, fr = s.fr_tx + m * dr;
     const int c0 = static_cast<int>(fc), r0 = static_cast<int>(fr);
@@ -193,7 +207,11 @@ void sample_ray(const Setup& s, double ux, double uy, int last, std::vector<doub
     const float* p = data + static_cast<std::size_t>(r0) * cols + static_cast<std::size_t>(c0);
     const double a = p[0], b = p[1], c = p[cols], d = p[cols + 1];
     if (m > 0) z[static_cast<std::size_t>(m)] = (a * (1 - tx) + b * tx) * (1 - ty) + (c * (1 - tx) + d * tx) * ty;
-    if (slope) (*slope)[static_cast<std::size_t>(m)] = cell_slope(a, b, c, d, g.dx, g.dy);
+    if (slope) {
+      const Gradients gr = cell_gradients(a, b, c, d, tx, ty, g.dx, g.dy, -uy, ux);
+      (*slope)[static_cast<std::size_t>(m)] = gr.bound;
+      (*lateral)[static_cast<std::size_t>(m)] = gr.along;
+    }
   }
 }
 
@@ -247,7 +265,7 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
     auto offer_offset = [&](const RayCell& cell) {
       if (!slopes) return;
       const double cx = g.cell_x(cell.c) - s.tx_x, cy = g.cell_y(cell.r) - s.tx_y;
-      k.cell_offset(std::abs(cx * uy - cy * ux));
+      k.cell_offset(ux * cy - uy * cx);
     };
     int pushed = 0;
     const int last = interior_count(w.cells.back().d);
@@ -261,12 +279,12 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
         }
         return;
       }
-      sample_ray(s, ux, uy, last, w.z, slopes ? &w.slope : nullptr);
+      sample_ray(s, ux, uy, last, w.z, slopes ? &w.slope : nullptr, slopes ? &w.lateral : nullptr);
       for (const RayCell& cell : w.cells) {
         const int need = interior_count(cell.d);
         if (need > pushed) {
           k.push_samples(w.z.data(), pushed + 1, need + 1, step);
-          if (slopes) k.push_slopes(w.slope.data(), pushed + 1, need + 1);
+          if (slopes) k.push_slopes(w.slope.data(), w.lateral.data(), pushed + 1, need + 1);
           pushed = need;
         }
         offer_offset(cell);
@@ -274,7 +292,11 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
       }
       return;
     }
-    w.slope.assign(1, slopes ? slope_at(s.dem, s.tx_x, s.tx_y) : 0.0);
+    if (slopes) {
+      const Gradients gr = gradients_at(s.dem, s.tx_x, s.tx_y, -uy, ux);
+      w.slope.assign(1, gr.bound);
+      w.lateral.assign(1, gr.along);
+    }
     for (const RayCell& cell : w.cells) {
       const int need = interior_count(cell.d);
       bool broken = false;
@@ -288,9 +310,10 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
         k.push_samples(w.z.data(), pushed, pushed + 1, step);
         if (slopes) {
           const double t = pushed * step;
-          w.slope.resize(static_cast<std::size_t>(pushed) + 1);
-          w.slope[static_cast<std::size_t>(pushed)] = slope_at(s.dem, s.tx_x + ux * t, s.tx_y + uy * t);
-          k.push_slopes(w.slope.data(), pushed, pushed + 1);
+          const Gradients gr = gradients_at(s.dem, s.tx_x + ux * t, s.tx_y + uy * t, -uy, ux);
+          w.slope.push_back(gr.bound);
+          w.lateral.push_back(gr.along);
+          k.push_slopes(w.slope.data(), w.lateral.data(), pushed, pushed + 1);
         }
       }
       if (broken) return;  // every farther cell's profile crosses unknown terrain

@@ -110,14 +110,18 @@ class RayKernel {
   // may then skip sampling the ray where it knows no sample is unknown.
   virtual bool uses_samples() const noexcept { return true; }
 
-  // A kernel that bounds its own error (and answers exact_needed where the
-  // bound is too large) may ask for two more inputs.  When wants_slopes() is
-  // true the engine also calls push_slopes() for every sample pushed (the
-  // same indices as push_samples(); slope[i] bounds the terrain's slope,
-  // m/m, within the DEM cell holding sample i) and, before each query(),
-  // cell_offset() with the receiver cell centre's distance from the ray, m.
+  // A kernel that corrects for the cell lying beside the ray, or bounds its
+  // own error (and answers exact_needed where the bound is too large), may
+  // ask for more inputs.  When wants_slopes() is true the engine also calls
+  // push_slopes() for every sample pushed (the same indices as
+  // push_samples(); slope[i] bounds the terrain's slope, m/m, within the DEM
+  // cell holding sample i; lateral[i] is the bilinear surface's derivative
+  // there across the ray, m/m, towards the ray's left) and, before each
+  // query(), cell_offset() with the receiver cell centre's signed distance
+  // from the ray, m (positive to the left).
   virtual bool wants_slopes() const noexcept { return false; }
-  virtual void push_slopes(const double* /*slope*/, int /*first*/, int /*end*/) noexcept {}
+  virtual void push_slopes(const double* /*slope*/, const double* /*lateral*/, int /*first*/,
+                           int /*end*/) noexcept {}
   virtual void cell_offset(double /*offset_m*/) noexcept {}
 };
 
