@@ -165,7 +165,11 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
           const double x = g.cell_x(c);
           const double dx = x - head.x, dy = y - head.y;
           const double dist = std::max(std::sqrt(dx * dx + dy * dy), 1.0);
-          const double bearing = need_bearing ? std::fmod(std::atan2(dx, dy) * kRadToDeg + 360.0, 360.0) : 0.0;
+          double bearing = 0.0;  // degrees clockwise from north, [0, 360)
+          if (need_bearing) {
+            bearing = std::atan2(dx, dy) * kRadToDeg + 360.0;
+            if (bearing >= 360.0) bearing -= 360.0;
+          }
           const double depression = std::atan2(tip - (dem.at(r, c) + link.rx_height_m), dist) * kRadToDeg;
           for (size_t m = 0; m < members.size(); ++m) {
             const size_t idx = members[m];

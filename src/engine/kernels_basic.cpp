@@ -175,14 +175,19 @@ class HataKernel final : public prop::RayKernel {
     if (!have_slopes) return false;  // samples pushed without slopes: no bound known
     const double step = s_[0];
     const double z_first = sum_[lo_ + 1] - sum_[lo_];
-    const double eps_lateral =
-        kLateralResidual * std::abs(offset_m_) / d * (sum_sg_[hi_] - sum_sg_[lo_]) / static_cast<double>(interior);
-    const double eps_phase = step / std::max(b - a, step) * (std::abs(z_first - avg) + std::abs(z_last - avg));
-    const double eps = kErrorScale * (eps_lateral + eps_phase);
+    // eps = kErrorScale (lateral + phase), with
+    //   lateral = kLateralResidual |offset| sum(s slope) / (d interior)
+    //   phase   = step (|z_first - avg| + |z_last - avg|) / L, L = max(b - a, step)
+    // over one common denominator (one division per cell).
+    const double len = std::max(b - a, step), den = d * static_cast<double>(interior);
+    const double eps = kErrorScale *
+                       (kLateralResidual * std::abs(offset_m_) * (sum_sg_[hi_] - sum_sg_[lo_]) * len +
+                        step * (std::abs(z_first - avg) + std::abs(z_last - avg)) * den) /
+                       (den * len);
     const double lo = std::max(hb - eps, 1.0), hi = std::max(hb + eps, 1.0);
     // |L(lo) - L(hi)| <= (13.82 + 6.55 |log10 d_km|) log10(hi / lo), and
     // log10(hi / lo) <= (hi - lo) / (lo ln 10); 6.55 |log10 d_km| <= 13.1 up to 100 km.
-    return 26.92 * (hi - lo) / (lo * 2.302585092994046) > kMaxErrorDb;
+    return 26.92 * (hi - lo) > kMaxErrorDb * 2.302585092994046 * lo;
   }
 
   prop::LinkParams link_;

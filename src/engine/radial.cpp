@@ -164,11 +164,12 @@ bool sample_inside(const Setup& s, double ux, double uy, int last) {
 struct Gradients {
   double bound, along;
 };
-inline Gradients cell_gradients(double a, double b, double c, double d, double tx, double ty, double dx, double dy,
-                                double nx, double ny) {
-  const double dz_east = ((b - a) * (1 - ty) + (d - c) * ty) / dx;
-  const double dz_north = -((c - a) * (1 - tx) + (d - b) * tx) / dy;  // rows run south
-  return {std::max(std::abs(b - a), std::abs(d - c)) / dx + std::max(std::abs(c - a), std::abs(d - b)) / dy,
+// inv_dx, inv_dy: 1 / cell width and height.
+inline Gradients cell_gradients(double a, double b, double c, double d, double tx, double ty, double inv_dx,
+                                double inv_dy, double nx, double ny) {
+  const double dz_east = ((b - a) * (1 - ty) + (d - c) * ty) * inv_dx;
+  const double dz_north = -((c - a) * (1 - tx) + (d - b) * tx) * inv_dy;  // rows run south
+  return {std::max(std::abs(b - a), std::abs(d - c)) * inv_dx + std::max(std::abs(c - a), std::abs(d - b)) * inv_dy,
           nx * dz_east + ny * dz_north};
 }
 
@@ -180,8 +181,8 @@ Gradients gradients_at(const Raster<float>& dem, double x, double y, double nx, 
   const double fr = std::clamp(g.row_f(y) - 0.5, 0.0, static_cast<double>(g.rows - 1));
   const int c0 = std::min(static_cast<int>(fc), g.cols - 1), r0 = std::min(static_cast<int>(fr), g.rows - 1);
   const int c1 = std::min(c0 + 1, g.cols - 1), r1 = std::min(r0 + 1, g.rows - 1);
-  return cell_gradients(dem.at(r0, c0), dem.at(r0, c1), dem.at(r1, c0), dem.at(r1, c1), fc - c0, fr - r0, g.dx, g.dy,
-                        nx, ny);
+  return cell_gradients(dem.at(r0, c0), dem.at(r0, c1), dem.at(r1, c0), dem.at(r1, c1), fc - c0, fr - r0, 1.0 / g.dx,
+                        1.0 / g.dy, nx, ny);
 }
 
 // Samples 1..last of the ray into z (z[0], the transmitter, is already
@@ -195,6 +196,7 @@ void sample_ray(const Setup& s, double ux, double uy, int last, std::vector<doub
   const float* data = s.dem.data().data();
   const std::size_t cols = static_cast<std::size_t>(g.cols);
   const double dc = s.step * ux / g.dx, dr = -s.step * uy / g.dy;
+  const double inv_dx = 1.0 / g.dx, inv_dy = 1.0 / g.dy;
   z.resize(static_cast<std::size_t>(last) + 1);
   if (slope) {
     slope->resize(static_cast<std::size_t>(last) + 1);
@@ -208,7 +210,7 @@ void sample_ray(const Setup& s, double ux, double uy, int last, std::vector<doub
     const double a = p[0], b = p[1], c = p[cols], d = p[cols + 1];
     if (m > 0) z[static_cast<std::size_t>(m)] = (a * (1 - tx) + b * tx) * (1 - ty) + (c * (1 - tx) + d * tx) * ty;
     if (slope) {
-      const Gradients gr = cell_gradients(a, b, c, d, tx, ty, g.dx, g.dy, -uy, ux);
+      const Gradients gr = cell_gradients(a, b, c, d, tx, ty, inv_dx, inv_dy, -uy, ux);
       (*slope)[static_cast<std::size_t>(m)] = gr.bound;
       (*lateral)[static_cast<std::size_t>(m)] = gr.along;
     }

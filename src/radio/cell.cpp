@@ -94,9 +94,9 @@ double relative_gain_db(const Cell& c, double bearing_deg, double depression_deg
   constexpr double kAm = 25.0, kSlaV = 20.0;
   double phi = 0.0;  // unused by an omnidirectional parametric cell
   if (gain_uses_bearing(c)) {
-    phi = std::fmod(bearing_deg - c.azimuth_deg.value_or(0.0), 360.0);
-    if (phi > 180.0) phi -= 360.0;
-    if (phi < -180.0) phi += 360.0;
+    // into [-180, 180] (fmod is slow and the difference is usually in range)
+    phi = bearing_deg - c.azimuth_deg.value_or(0.0);
+    if (phi > 180.0 || phi < -180.0) phi -= 360.0 * std::floor((phi + 180.0) / 360.0);
   }
   if (c.pattern) {
     return -pattern_attenuation_db(*c.pattern, phi, depression_deg, c.tilt_deg,
