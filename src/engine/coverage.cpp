@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <memory>
 #include <tuple>
@@ -149,10 +150,37 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
     // needs the bearing (the second atan2 per cell is skipped otherwise).
     std::vector<double> eirp_dbm(members.size());
     bool need_bearing = false;
+    // A cell where no member can reach the threshold nor beat the best so far
+    // of the composite and of the members' group composites changes nothing
+    // (power sums, which every member adds to, disable this): it is skipped
+    // before the antenna angles.  The bound is the members' largest EIRP
+    // minus the loss, the parametric pattern's gain being at most 0 dB
+    // (members with a pattern file disable the skip).
+    bool can_skip = !cfg.power_sum;
+    double eirp_max_dbm = -std::numeric_limits<double>::infinity();
+    std::vector<int> member_groups;  // distinct groups of the members
     for (size_t m = 0; m < members.size(); ++m) {
-      eirp_dbm[m] = radio::reference_eirp_dbm(cells[members[m]]);
-      need_bearing = need_bearing || radio::gain_uses_bearing(cells[members[m]]);
+      const radio::Cell& cell = cells[members[m]];
+      eirp_dbm[m] = radio::reference_eirp_dbm(cell);
+      eirp_max_dbm = std::max(eirp_max_dbm, eirp_dbm[m]);
+      need_bearing = need_bearing || radio::gain_uses_bearing(cell);
+      can_skip = can_skip && !cell.pattern;
+      const int grp = groups ? groups->group_of_cell[members[m]] : -1;
+      if (grp >= 0 && std::find(member_groups.begin(), member_groups.end(), grp) == member_groups.end())
+        member_groups.push_back(grp);
     }
+    // True when a member reaching upper_dbm at (r, c) could not change it.
+    auto unchanged = [&](int r, int c, double upper_dbm) {
+      if (!(upper_dbm < cfg.threshold_dbm)) return false;
+      const float upper = static_cast<float>(upper_dbm);
+      const float best = out.best_dbm.at(r, c);
+      if (std::isnan(best) || upper > best) return false;
+      for (int grp : member_groups) {
+        const float gb = (*per_group)[static_cast<size_t>(grp)].best_dbm.at(r, c);
+        if (std::isnan(gb) || upper > gb) return false;
+      }
+      return true;
+    };
     tbb::parallel_for(tbb::blocked_range<int>(w.r0, w.r1 + 1), [&](const tbb::blocked_range<int>& rr) {
       for (int r = rr.begin(); r != rr.end(); ++r) {
         const double y = g.cell_y(r);
@@ -162,6 +190,7 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
           if (cfg.clutter) {
             l += static_cast<float>(clutter_loss_db(*cfg.clutter, dem, head.x, head.y, tip, r, c, link.rx_height_m, head.freq_mhz));
           }
+          if (can_skip && unchanged(r, c, eirp_max_dbm - l)) continue;
           const double x = g.cell_x(c);
           const double dx = x - head.x, dy = y - head.y;
           const double dist = std::max(std::sqrt(dx * dx + dy * dy), 1.0);

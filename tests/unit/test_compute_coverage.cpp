@@ -1,0 +1,102 @@
+// compute_coverage skips a grid cell for a site when none of the site's
+// cells could reach the threshold or beat the best signal so far (of the
+// composite and of their groups' composites).  A power sum makes every cell
+// count, so it turns the skip off: the composites must be the same bytes
+// with and without it.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "phusong/engine/coverage.hpp"
+#include "phusong/propagation/model.hpp"
+#include "phusong/radio/cell.hpp"
+
+using namespace phusong;
+
+namespace {
+
+template <typename T>
+bool same_bytes(const Raster<T>& a, const Raster<T>& b) {
+  return a.data().size() == b.data().size() &&
+         std::memcmp(a.data().data(), b.data().data(), a.data().size() * sizeof(T)) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("compute_coverage: the cells it skips would not have changed any composite") {
+  Grid g;
+  g.rows = g.cols = 121;
+  g.x_min = 500000.0;
+  g.y_max = 1800000.0;
+  g.dx = g.dy = 30.0;
+  Raster<float> dem(g, 0.0f);
+  for (int r = 0; r < g.rows; ++r)
+    for (int c = 0; c < g.cols; ++c)
+      dem.at(r, c) = static_cast<float>(300.0 + 60.0 * std::sin(g.cell_x(c) / 400.0) * std::cos(g.cell_y(r) / 550.0));
+  // Six three-sector sites of two carriers on a lattice, overlapping.
+  std::vector<radio::Cell> cells;
+  CellGroups groups;
+  for (int k = 0; k < 6; ++k) {
+    for (int s = 0; s < 3; ++s) {
+      radio::Cell c;
+      c.site_id = "S" + std::to_string(k);
+      c.cell_id = c.site_id + "-" + std::to_string(s + 1);
+      c.x = g.cell_x(25 + 35 * (k % 3));
+      c.y = g.cell_y(35 + 50 * (k / 3));
+      c.height_m = 30.0;
+      c.azimuth_deg = 120.0 * s;
+      c.tilt_deg = 4.0;
+      c.beamwidth_deg = 65.0;
+      c.freq_mhz = 900.0;
+      c.bandwidth_mhz = 10.0;
+      c.eirp_dbm = 58.0;
+      cells.push_back(c);
+      groups.group_of_cell.push_back(k % 2);
+    }
+  }
+  groups.count = 2;
+  auto model = prop::make_model("hata");
+  prop::LinkParams link;
+  link.rx_height_m = 1.5;
+  EngineConfig cfg;
+  cfg.radius_m = 1500.0;
+  cfg.threshold_dbm = -75.0;
+  cfg.threads = 2;
+  cfg.kind = EngineKind::Fast;
+  std::vector<Composite> per_skip, per_all;
+  std::vector<radio::Cell> cells_a = cells, cells_b = cells;
+  const Composite skip = compute_coverage(dem, cells_a, *model, link, cfg, nullptr, &groups, &per_skip);
+  PowerSum ps;
+  ps.member.assign(cells.size(), 1);
+  cfg.power_sum = &ps;
+  const Composite all = compute_coverage(dem, cells_b, *model, link, cfg, nullptr, &groups, &per_all);
+
+  // Not vacuous: cells below the threshold that several sites reach (where
+  // the skip applies) and cells above it.
+  long below = 0, above = 0;
+  std::set<int> servers;
+  for (size_t i = 0; i < all.best_dbm.data().size(); ++i) {
+    const float b = all.best_dbm.data()[i];
+    if (std::isnan(b)) continue;
+    (b < cfg.threshold_dbm ? below : above)++;
+    servers.insert(all.best_cell.data()[i]);
+  }
+  CHECK(below > 1000);
+  CHECK(above > 1000);
+  CHECK(servers.size() >= 12);
+
+  CHECK(same_bytes(skip.best_dbm, all.best_dbm));
+  CHECK(same_bytes(skip.best_cell, all.best_cell));
+  CHECK(same_bytes(skip.count, all.count));
+  REQUIRE(per_skip.size() == 2);
+  REQUIRE(per_all.size() == 2);
+  for (size_t k = 0; k < 2; ++k) {
+    CHECK(same_bytes(per_skip[k].best_dbm, per_all[k].best_dbm));
+    CHECK(same_bytes(per_skip[k].best_cell, per_all[k].best_cell));
+    CHECK(same_bytes(per_skip[k].count, per_all[k].count));
+  }
+}
