@@ -280,11 +280,7 @@ TEST_CASE("radial fallback (model without a kernel) agrees with the exact engine
 
 TEST_CASE("radial: every cell of the window is written once; distance-only kernel is exact") {
   // Flat 201 x 201 grid, 30 m; transmitter off the cell centre.
-  Grid g;
-  g.rows = g.cols = 201;
-  g.x_min = 500000.0;
-  g.y_max = 1800000.0;
-  g.dx = g.dy = 30.0;
+  const Grid g = test::square_grid(201, 30.0);
   Raster<float> flat(g, 250.0f);
   const double tx = g.x_min + 100.3 * 30.0, ty = g.y_max - 99.8 * 30.0;
   prop::LinkParams link;
@@ -311,18 +307,8 @@ TEST_CASE("radial: the unchecked sampling path (no NaN near the site) equals the
   // the DEM directly.  One NaN in a corner of that square (outside the radius,
   // so no cell or sample touches it) sends the same site down the checked
   // path (sample_bilinear per sample): both must give the same losses.
-  Grid g;
-  g.rows = g.cols = 161;
-  g.x_min = 500000.0;
-  g.y_max = 1800000.0;
-  g.dx = g.dy = 30.0;
-  Raster<float> dem(g, 0.0f);
-  for (int r = 0; r < g.rows; ++r)
-    for (int c = 0; c < g.cols; ++c) {
-      const double x = g.cell_x(c), y = g.cell_y(r);
-      dem.at(r, c) = static_cast<float>(300.0 + 80.0 * std::sin(x / 700.0) * std::cos(y / 900.0) +
-                                        20.0 * std::sin(x / 130.0 + y / 170.0));
-    }
+  const Grid g = test::square_grid(161, 30.0);
+  const Raster<float> dem = test::rolling_terrain(g);
   const double tx = g.x_min + 80.3 * 30.0, ty = g.y_max - 80.6 * 30.0, radius = 2000.0;
   Raster<float> holed = dem;
   const int n = static_cast<int>(std::ceil(radius / 30.0)) + 1;

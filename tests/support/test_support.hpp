@@ -5,6 +5,7 @@
 
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,7 +15,33 @@
 #include <string>
 #include <vector>
 
+#include "phusong/raster/raster.hpp"
+
 namespace phusong::test {
+
+// An n x n grid of square cells of cell_m metres whose north-west corner is
+// at (500 000, 1 800 000) in metres (a UTM-like place for engine tests).
+inline Grid square_grid(int n, double cell_m) {
+  Grid g;
+  g.rows = g.cols = n;
+  g.x_min = 500000.0;
+  g.y_max = 1800000.0;
+  g.dx = g.dy = cell_m;
+  return g;
+}
+
+// Rolling hills on a grid, 300 m +- 100 m: two crossed sinusoids of about
+// 4-6 km and a shorter oblique one, so that slopes vary in every direction.
+inline Raster<float> rolling_terrain(const Grid& g) {
+  Raster<float> dem(g, 0.0f);
+  for (int r = 0; r < g.rows; ++r)
+    for (int c = 0; c < g.cols; ++c) {
+      const double x = g.cell_x(c), y = g.cell_y(r);
+      dem.at(r, c) = static_cast<float>(300.0 + 80.0 * std::sin(x / 700.0) * std::cos(y / 900.0) +
+                                        20.0 * std::sin(x / 130.0 + y / 170.0));
+    }
+  return dem;
+}
 
 inline std::filesystem::path source_dir() { return PHUSONG_SOURCE_DIR; }
 inline std::filesystem::path shared_dir() { return PHUSONG_SHARED_DIR; }

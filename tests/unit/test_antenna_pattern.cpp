@@ -171,11 +171,7 @@ TEST_CASE("antenna pattern: downtilted sector on flat earth against a hand calcu
   // 100 m flat terrain, 60 x 60 cells of 30 m; a site at the centre, 40 m mast,
   // azimuth 90° (east), pattern file with its own 2° tilt, electrical tilt 6°
   // and mechanical tilt 2°; free-space loss.
-  Grid g;
-  g.rows = g.cols = 60;
-  g.x_min = 500000;
-  g.y_max = 1800000;
-  g.dx = g.dy = 30;
+  const Grid g = test::square_grid(60, 30.0);
   Raster<float> dem(g, 100.0f);
   Cell c;
   c.cell_id = c.site_id = "S1";
