@@ -147,13 +147,16 @@ void collect_cells(const Setup& s, int m, std::vector<RayCell>& out) {
 }
 
 // True when samples 0..last of the ray (m * step along (ux, uy)) all have
-// their four bilinear neighbours inside the grid, without clamping.
+// their four bilinear neighbours inside the grid, without clamping.  The
+// margin keeps rounding in sample_ray()'s stepped positions (a few ulps off
+// this end point) from reaching the last column or row.
 bool sample_inside(const Setup& s, double ux, double uy, int last) {
   const Grid& g = s.dem.grid();
   const double t = last * s.step;
   const double fc1 = s.fc_tx + t * ux / g.dx, fr1 = s.fr_tx - t * uy / g.dy;
-  return std::min(s.fc_tx, fc1) >= 0.0 && std::max(s.fc_tx, fc1) < g.cols - 1 && std::min(s.fr_tx, fr1) >= 0.0 &&
-         std::max(s.fr_tx, fr1) < g.rows - 1;
+  constexpr double kMargin = 1e-6;
+  return std::min(s.fc_tx, fc1) >= 0.0 && std::max(s.fc_tx, fc1) < g.cols - 1 - kMargin &&
+         std::min(s.fr_tx, fr1) >= 0.0 && std::max(s.fr_tx, fr1) < g.rows - 1 - kMargin;
 }
 
 // For a bilinear sample at fractions (tx, ty) of the DEM cell whose corners

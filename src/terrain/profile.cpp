@@ -17,11 +17,14 @@ bool extract_profile(const Raster<float>& dem, double x0, double y0, double x1, 
   // Fractional (column, row) of the ends, cell centres at integers, as in
   // sample_bilinear.  When both ends have their four bilinear neighbours
   // inside the grid, so has every point between them: interpolate without
-  // sample_bilinear's bounds checks and clamps, stepping in grid coordinates.
+  // sample_bilinear's bounds checks and clamps, stepping in grid coordinates
+  // (the margin keeps the interpolated positions' rounding off the last
+  // column and row).
   const double fc0 = g.col_f(x0) - 0.5, fr0 = g.row_f(y0) - 0.5;
   const double fc1 = g.col_f(x1) - 0.5, fr1 = g.row_f(y1) - 0.5;
-  if (std::min(fc0, fc1) >= 0.0 && std::max(fc0, fc1) < g.cols - 1 && std::min(fr0, fr1) >= 0.0 &&
-      std::max(fr0, fr1) < g.rows - 1) {
+  constexpr double kMargin = 1e-6;
+  if (std::min(fc0, fc1) >= 0.0 && std::max(fc0, fc1) < g.cols - 1 - kMargin && std::min(fr0, fr1) >= 0.0 &&
+      std::max(fr0, fr1) < g.rows - 1 - kMargin) {
     const float* data = dem.data().data();
     const std::size_t cols = static_cast<std::size_t>(g.cols);
     for (int i = 0; i <= n; ++i) {
