@@ -159,7 +159,9 @@ class HataKernel final : public prop::RayKernel {
     // the lateral derivative per metre.
     if (sum_sgn_.size() > hi_) sum += offset_m_ / d * (sum_sgn_[hi_] - sum_sgn_[lo_]);
     const double avg = cnt > 0 ? sum / static_cast<double>(cnt) : ground_m;
-    if (ill_conditioned(d, a, b, interior, avg, rx_in ? ground_m : sum_[hi_] - sum_[hi_ - 1])) {
+    // the section's last height: the receiver's, else the last sample's
+    const double z_last = rx_in || hi_ == 0 ? ground_m : sum_[hi_] - sum_[hi_ - 1];
+    if (ill_conditioned(d, a, b, interior, avg, z_last)) {
       prop::PathLoss out;
       out.exact_needed = true;
       return out;
