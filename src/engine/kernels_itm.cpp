@@ -41,7 +41,7 @@ inline double dim(double x, double y) { return x > y ? x - y : 0.0; }
 
 class ItmKernel final : public prop::RayKernel {
  public:
-  explicit ItmKernel(const prop::LinkParams& p) : link_(p) {}
+  explicit ItmKernel(const prop::LinkParams& p) : link_(p), prepared_(prop::itm::prepare_link(p)) {}
 
   void begin(double tx_ground_m) noexcept override {
     z0_ = tx_ground_m;
@@ -124,7 +124,7 @@ class ItmKernel final : public prop::RayKernel {
       fit(xi, xl0, 0.9 * dl0, t.fit_m[0], unused);
       fit(xi, d - 0.9 * dl1, xl1, unused, t.fit_m[1]);
     }
-    const prop::itm::Result r = prop::itm::point_to_point_analysed(t, link_);
+    const prop::itm::Result r = prop::itm::point_to_point_analysed(t, prepared_);
     out.loss_db = r.loss_db;
     out.mode = r.mode;
     out.warnings = prop::itm::to_warnings(r.flags);
@@ -179,6 +179,7 @@ class ItmKernel final : public prop::RayKernel {
   }
 
   prop::LinkParams link_;
+  prop::itm::PreparedLink prepared_;
   double z0_ = 0.0, za_ = 0.0, qc0_ = 0.0;
   std::vector<double> h_, p0_, p1_, s_;
   PrefixHull hull_;  // point k is sample k + 1

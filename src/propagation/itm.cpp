@@ -61,6 +61,7 @@ struct State {
   double ens = 0;            // surface refractivity N_s
   double gme = 0;            // effective earth curvature gamma_e, 1/m
   std::complex<double> zgnd; // surface transfer impedance Z_g
+  double inv_abs_zgnd = 0;   // 1 / |Z_g|
   double he[2] = {0, 0};     // effective heights
   double dl[2] = {0, 0};     // horizon distances
   double the[2] = {0, 0};    // horizon elevation angles
@@ -89,18 +90,15 @@ struct State {
 };
 
 // ---- §2 preparatory computations -------------------------------------------
-// zsys: mean elevation used to reduce N_0 to N_s (0 in area mode).
-void prepare(State& s, double freq_mhz, double zsys, double n0, Polarization pol, double eps,
-             double sigma) {
-  s.wn = freq_mhz / 47.7;                                 // k = f / f0
-  s.ens = n0;
+// The link's part (wave number, Z_g) is in prepare_link(); this is the path's:
+// zsys, the mean elevation used to reduce N_0 to N_s (0 in area mode).
+void prepare(State& s, const PreparedLink& link, double zsys) {
+  s.wn = link.wn;
+  s.zgnd = std::complex<double>(link.zgnd_re, link.zgnd_im);
+  s.inv_abs_zgnd = link.inv_abs_zgnd;
+  s.ens = link.params.n0;
   if (zsys != 0.0) s.ens *= std::exp(-zsys / 9460.0);     // N_s = N_0 exp(-z_s / z_1), z_1 = 9.46 km
   s.gme = 157e-9 * (1.0 - 0.04665 * std::exp(s.ens / 179.3));  // gamma_e = gamma_a (1 - 0.04665 e^(N_s/N_1))
-  // Z_g: horizontal sqrt(eps_r' - 1); vertical sqrt(eps_r' - 1) / eps_r',
-  // eps_r' = eps + i Z_0 sigma / k, Z_0 = 376.62 ohm.
-  const std::complex<double> zq(eps, 376.62 * sigma / s.wn);
-  s.zgnd = std::sqrt(zq - 1.0);
-  if (pol == Polarization::Vertical) s.zgnd /= zq;
 }
 
 // ---- §3 terrain analysis (point-to-point) -----------------------------------
@@ -205,7 +203,8 @@ double terrain_delta_h(const double* z, int np, double xi, double x1, double x2)
   auto* last = r.data() + n;
   std::nth_element(first, first + (ka - 1), last, std::greater<double>());
   const double upper = first[ka - 1];
-  std::nth_element(first, first + (kb - 1), last, std::greater<double>());
+  // the first partition left only values <= upper after ka - 1: select there
+  std::nth_element(first + ka, first + (kb - 1), last, std::greater<double>());
   const double lower = first[kb - 1];
   return (upper - lower) / (1.0 - 0.8 * std::exp(-(x2 - x1) / 50e3));
 }
@@ -344,9 +343,9 @@ void diffraction_init(State& s) {
   s.wd1 = std::sqrt(1.0 + s.qk / q);
   s.xd1 = s.dla + s.tha / s.gme;
   q = (1.0 - 0.8 * std::exp(-s.dlsa / 50e3)) * s.dh;
-  q *= 0.78 * std::exp(-std::pow(q / 16.0, 0.25));  // sigma_h of the terrain
+  q *= 0.78 * std::exp(-std::sqrt(std::sqrt(q / 16.0)));  // sigma_h of the terrain ((q/16)^(1/4))
   s.afo = std::min(15.0, 2.171 * std::log(1.0 + 4.77e-4 * s.hg[0] * s.hg[1] * s.wn * q));
-  s.qk = 1.0 / std::abs(s.zgnd);
+  s.qk = s.inv_abs_zgnd;
   s.aht = 20.0;
   s.xht = 0.0;
   for (int j = 0; j < 2; ++j) {
@@ -386,16 +385,27 @@ void los_init(State& s) { s.wls = 1.0 / (1.0 + 47.7 * s.wn * s.dh / std::max(10e
 
 double line_of_sight(double d, const State& s) {
   double q = (1.0 - 0.8 * std::exp(-d / 50e3)) * s.dh;
-  const double sigma_h = 0.78 * q * std::exp(-std::pow(q / 16.0, 0.25));
+  const double sigma_h = 0.78 * q * std::exp(-std::sqrt(std::sqrt(q / 16.0)));  // (q/16)^(1/4)
   q = s.he[0] + s.he[1];
   const double sps = q / std::sqrt(d * d + q * q);  // sine of the grazing angle
-  std::complex<double> r = (sps - s.zgnd) / (sps + s.zgnd) * std::exp(-std::min(10.0, s.wn * sigma_h * sps));
-  q = std::norm(r);
-  if (q < 0.25 || q < sps) r *= std::sqrt(sps / q);
+  // reflection coefficient r = (sps - Z_g) / (sps + Z_g) exp(-min(10, k sigma_h sps)), in
+  // real arithmetic (|sps + Z_g| >= Re Z_g > 0 for the valid ground of check_params)
+  const double zr = s.zgnd.real(), zi = s.zgnd.imag();
+  const double nr = sps - zr, dr = sps + zr;  // numerator (nr, -zi), denominator (dr, zi)
+  const double att = std::exp(-std::min(10.0, s.wn * sigma_h * sps)) / (dr * dr + zi * zi);
+  double rr = (nr * dr - zi * zi) * att;
+  double ri = (-zi * dr - nr * zi) * att;
+  q = rr * rr + ri * ri;
+  if (q < 0.25 || q < sps) {
+    const double f = std::sqrt(sps / q);
+    rr *= f;
+    ri *= f;
+  }
   const double a_line = s.emd * d + s.aed;
   q = s.wn * s.he[0] * s.he[1] * 2.0 / d;  // phase difference of the two rays
   if (q > 1.57) q = 3.14 - 2.4649 / q;
-  const double a_two_ray = -10.0 * std::log10(std::norm(std::complex<double>(std::cos(q), -std::sin(q)) + r));
+  const double er = std::cos(q) + rr, ei = ri - std::sin(q);
+  const double a_two_ray = -10.0 * std::log10(er * er + ei * ei);
   return (a_two_ray - a_line) * s.wls + a_line;
 }
 
@@ -446,7 +456,9 @@ double scatter(double d, State& s) {
 }
 
 // Reference attenuation A_ref at s.dist and the region it falls in [Alg §4].
-void reference(State& s) {
+// want_dx = false: the scatter line (and d_x) is computed only where the path
+// may reach it (beyond d_x's lower bound).
+void reference(State& s, bool want_dx) {
   for (int j = 0; j < 2; ++j) s.dls[j] = std::sqrt(2.0 * s.he[j] / s.gme);
   s.dlsa = s.dls[0] + s.dls[1];
   s.dla = s.dl[0] + s.dl[1];
@@ -535,6 +547,11 @@ void reference(State& s) {
     s.ael = a2 - s.ak1 * d2 - s.ak2 * std::log(d2);
     s.aref = (d > 0.0) ? s.ael + s.ak1 * d + s.ak2 * std::log(d) : 0.0;
     s.mode = Mode::LineOfSight;
+  } else if (!want_dx && d <= std::max(s.dlsa, s.dla + 0.3 * s.xae * std::log(47.7 * s.wn))) {
+    // short of d_x's lower bound (below): the diffraction line
+    s.dx = kNaN;
+    s.aref = s.aed + s.emd * d;
+    s.mode = Mode::Diffraction;
   } else {
     // beyond the horizon: diffraction line, or the scatter line past d_x
     scatter_init(s);
@@ -605,20 +622,23 @@ double curve(double c1, double c2, double x1, double x2, double x3, double de) {
 // zl (location), zc (situation) [Alg §5].  mdvar: 0 single message,
 // 1 accidental, 2 mobile, 3 broadcast; +10 no location variability,
 // +20 no situation variability.
-double variability(const State& s, double zt, double zl, double zc, int climate, int mdvar,
-                   std::uint32_t& flags) {
-  const Climate& c = kClimates[std::clamp(climate, 1, 7) - 1];
-  int kdv = mdvar;
+// The link's constants (gm, gp, the deviates, cbrt(575.7e12 / k)) come from
+// prepare_link().
+double variability(const State& s, const PreparedLink& link, std::uint32_t& flags) {
+  const Climate& c = kClimates[std::clamp(link.params.climate, 1, 7) - 1];
+  double zt = link.zt, zl = link.zl;
+  const double zc = link.zc;
+  int kdv = link.params.mdvar;
   const bool no_situation = kdv >= 20;
   if (no_situation) kdv -= 20;
   const bool no_location = kdv >= 10;
   if (no_location) kdv -= 10;
 
-  double q = std::log(0.133 * s.wn);
-  const double gm = c.bfm1 + c.bfm2 / ((c.bfm3 * q) * (c.bfm3 * q) + 1.0);
-  const double gp = c.bfp1 + c.bfp2 / ((c.bfp3 * q) * (c.bfp3 * q) + 1.0);
+  double q = 0.0;
+  const double gm = link.gm;
+  const double gp = link.gp;
   // effective distance
-  const double dexa = std::sqrt(18e6 * s.he[0]) + std::sqrt(18e6 * s.he[1]) + std::cbrt(575.7e12 / s.wn);
+  const double dexa = std::sqrt(18e6 * s.he[0]) + std::sqrt(18e6 * s.he[1]) + link.dexa_wn_m;
   const double de = (s.dist < dexa) ? 130e3 * s.dist / dexa : 130e3 + s.dist - dexa;
   const double vmd = curve(c.bv1, c.bv2, c.xv1, c.xv2, c.xv3, de);
   const double sgtm = curve(c.bsm1, c.bsm2, c.xsm1, c.xsm2, c.xsm3, de) * gm;
@@ -663,20 +683,11 @@ double variability(const State& s, double zt, double zl, double zc, int climate,
   return a;
 }
 
-void input_flags(const LinkParams& p, State& s) {
-  if (p.tx_height_m < 1.0 || p.tx_height_m > 1000.0) s.flags |= kFlagTxTerminalHeight;
-  if (p.rx_height_m < 1.0 || p.rx_height_m > 1000.0) s.flags |= kFlagRxTerminalHeight;
-  if (p.freq_mhz < 40.0 || p.freq_mhz > 10000.0) s.flags |= kFlagFrequency;
-}
-
-Result finish(State& s, const LinkParams& p) {
+Result finish(State& s, const PreparedLink& link) {
   if (s.ens < 250.0) s.flags |= kFlagSurfaceRefractivity;
-  const double zt = inverse_ccdf(p.time_pct / 100.0);
-  const double zl = inverse_ccdf(p.location_pct / 100.0);
-  const double zc = inverse_ccdf(p.situation_pct / 100.0);
-  const double avar = variability(s, zt, zl, zc, p.climate, p.mdvar, s.flags);
+  const double avar = variability(s, link, s.flags);
   Result r;
-  r.free_space_db = 32.45 + 20.0 * std::log10(p.freq_mhz) + 20.0 * std::log10(s.dist / 1000.0);
+  r.free_space_db = link.free_space_f_db + 20.0 * std::log10(s.dist / 1000.0);
   r.loss_db = r.free_space_db + avar;
   r.a_ref_db = s.aref;
   r.distance_m = s.dist;
@@ -717,33 +728,79 @@ double inverse_ccdf(double q) {
   return v;
 }
 
-Result point_to_point(const double* height_m, std::size_t count, double step_m,
-                      const LinkParams& p) noexcept {
-  if (height_m == nullptr || count < 2 || !(step_m > 0.0) || !std::isfinite(step_m) ||
-      !std::isfinite(p.freq_mhz) || !std::isfinite(p.tx_height_m) || !std::isfinite(p.rx_height_m))
+PreparedLink prepare_link(const LinkParams& p) noexcept {
+  PreparedLink c;
+  c.params = p;
+  c.wn = p.freq_mhz / 47.7;  // k = f / f0
+  // Z_g: horizontal sqrt(eps_r' - 1); vertical sqrt(eps_r' - 1) / eps_r',
+  // eps_r' = eps + i Z_0 sigma / k, Z_0 = 376.62 ohm [Alg §2].
+  const std::complex<double> zq(p.eps, 376.62 * p.sigma / c.wn);
+  std::complex<double> zgnd = std::sqrt(zq - 1.0);
+  if (p.pol == Polarization::Vertical) zgnd /= zq;
+  c.zgnd_re = zgnd.real();
+  c.zgnd_im = zgnd.imag();
+  c.inv_abs_zgnd = 1.0 / std::abs(zgnd);
+  // variability [Alg §5]: deviates of the percentages, frequency factors of the climate curves
+  c.zt = inverse_ccdf(p.time_pct / 100.0);
+  c.zl = inverse_ccdf(p.location_pct / 100.0);
+  c.zc = inverse_ccdf(p.situation_pct / 100.0);
+  const Climate& cl = kClimates[std::clamp(p.climate, 1, 7) - 1];
+  const double q = std::log(0.133 * c.wn);
+  c.gm = cl.bfm1 + cl.bfm2 / ((cl.bfm3 * q) * (cl.bfm3 * q) + 1.0);
+  c.gp = cl.bfp1 + cl.bfp2 / ((cl.bfp3 * q) * (cl.bfp3 * q) + 1.0);
+  c.dexa_wn_m = std::cbrt(575.7e12 / c.wn);
+  c.free_space_f_db = 32.45 + 20.0 * std::log10(p.freq_mhz);
+  if (p.tx_height_m < 1.0 || p.tx_height_m > 1000.0) c.input_flags |= kFlagTxTerminalHeight;
+  if (p.rx_height_m < 1.0 || p.rx_height_m > 1000.0) c.input_flags |= kFlagRxTerminalHeight;
+  if (p.freq_mhz < 40.0 || p.freq_mhz > 10000.0) c.input_flags |= kFlagFrequency;
+  return c;
+}
+
+namespace {
+
+bool valid_link(const LinkParams& p) {
+  return std::isfinite(p.freq_mhz) && std::isfinite(p.tx_height_m) && std::isfinite(p.rx_height_m);
+}
+
+void start(State& s, const PreparedLink& link, double dist_m, bool p2p) {
+  s.p2p = p2p;
+  s.hg[0] = link.params.tx_height_m;
+  s.hg[1] = link.params.rx_height_m;
+  s.dist = dist_m;
+  s.flags = link.input_flags;
+}
+
+// point_to_point(); want_dx = false for callers that use only the loss.
+Result profile_prediction(const double* height_m, std::size_t count, double step_m,
+                          const LinkParams& p, bool want_dx) {
+  if (height_m == nullptr || count < 2 || !(step_m > 0.0) || !std::isfinite(step_m) || !valid_link(p))
     return invalid();
+  const PreparedLink link = prepare_link(p);
   const int np = static_cast<int>(count - 1);
   State s;
-  s.p2p = true;
-  s.hg[0] = p.tx_height_m;
-  s.hg[1] = p.rx_height_m;
-  s.dist = np * step_m;
+  start(s, link, np * step_m, true);
   // N_s from the mean elevation of the path without its first and last 10 % [Alg §2]
   const int p10 = static_cast<int>(0.1 * np);
   double zsys = 0.0;
   for (int i = p10; i <= np - p10; ++i) zsys += height_m[i];
   zsys /= (np - 2 * p10 + 1);
-  prepare(s, p.freq_mhz, zsys, p.n0, p.pol, p.eps, p.sigma);
-  input_flags(p, s);
+  prepare(s, link, zsys);
   p2p_geometry(height_m, np, step_m, s);
-  reference(s);
-  return finish(s, p);
+  reference(s, want_dx);
+  return finish(s, link);
+}
+
+}  // namespace
+
+Result point_to_point(const double* height_m, std::size_t count, double step_m,
+                      const LinkParams& p) noexcept {
+  return profile_prediction(height_m, count, step_m, p, true);
 }
 
 double effective_curvature(double n0, double zsys_m) {
-  State s;
-  prepare(s, 100.0, zsys_m, n0, Polarization::Vertical, 15.0, 0.005);
-  return s.gme;
+  double ens = n0;
+  if (zsys_m != 0.0) ens *= std::exp(-zsys_m / 9460.0);  // as prepare()
+  return 157e-9 * (1.0 - 0.04665 * std::exp(ens / 179.3));
 }
 
 double delta_h(const double* height_m, std::size_t count, double step_m, double x1_m, double x2_m) {
@@ -751,43 +808,37 @@ double delta_h(const double* height_m, std::size_t count, double step_m, double 
   return terrain_delta_h(height_m, static_cast<int>(count - 1), step_m, x1_m, x2_m);
 }
 
-Result point_to_point_analysed(const TerrainAnalysis& t, const LinkParams& p) noexcept {
-  if (!(t.distance_m > 0.0) || !std::isfinite(t.distance_m) || !std::isfinite(p.freq_mhz) ||
-      !std::isfinite(p.tx_height_m) || !std::isfinite(p.rx_height_m))
-    return invalid();
+Result point_to_point_analysed(const TerrainAnalysis& t, const PreparedLink& link) noexcept {
+  if (!(t.distance_m > 0.0) || !std::isfinite(t.distance_m) || !valid_link(link.params)) return invalid();
   State s;
-  s.p2p = true;
-  s.hg[0] = p.tx_height_m;
-  s.hg[1] = p.rx_height_m;
-  s.dist = t.distance_m;
-  prepare(s, p.freq_mhz, t.zsys_m, p.n0, p.pol, p.eps, p.sigma);
-  input_flags(p, s);
+  start(s, link, t.distance_m, true);
+  prepare(s, link, t.zsys_m);
   for (int j = 0; j < 2; ++j) {
     s.the[j] = t.theta_hzn_rad[j];
     s.dl[j] = t.d_hzn_m[j];
   }
   s.dh = t.delta_h_m;
   effective_heights(t.z_m[0], t.z_m[1], t.fit_m[0], t.fit_m[1], s);
-  reference(s);
-  return finish(s, p);
+  reference(s, false);
+  return finish(s, link);
+}
+
+Result point_to_point_analysed(const TerrainAnalysis& t, const LinkParams& p) noexcept {
+  return point_to_point_analysed(t, prepare_link(p));
 }
 
 Result area(const AreaInput& a, const LinkParams& p) noexcept {
-  if (!(a.distance_km > 0.0) || !(a.delta_h_m >= 0.0) || !std::isfinite(a.distance_km) ||
-      !std::isfinite(p.freq_mhz) || !std::isfinite(p.tx_height_m) || !std::isfinite(p.rx_height_m))
+  if (!(a.delta_h_m >= 0.0) || !(a.distance_km > 0.0) || !std::isfinite(a.distance_km) || !valid_link(p))
     return invalid();
+  const PreparedLink link = prepare_link(p);
   State s;
-  s.p2p = false;
-  s.hg[0] = p.tx_height_m;
-  s.hg[1] = p.rx_height_m;
+  start(s, link, a.distance_km * 1000.0, false);
   s.dh = a.delta_h_m;
-  s.dist = a.distance_km * 1000.0;
-  prepare(s, p.freq_mhz, 0.0, p.n0, p.pol, p.eps, p.sigma);
-  input_flags(p, s);
+  prepare(s, link, 0.0);
   const Siting siting[2] = {a.tx_siting, a.rx_siting};
   area_geometry(siting, s);
-  reference(s);
-  return finish(s, p);
+  reference(s, true);
+  return finish(s, link);
 }
 
 LinkParams cr_params(const LinkParams& p, double confidence_pct, double reliability_pct) {
@@ -868,7 +919,7 @@ class Itm final : public Model {
     }
     // ITM's PFL form: equally spaced samples, step xi.
     const double xi = prof.distance_m[1] - prof.distance_m[0];
-    const itm::Result r = itm::point_to_point(prof.height_m.data(), n, xi, p);
+    const itm::Result r = itm::profile_prediction(prof.height_m.data(), n, xi, p, false);
     out.loss_db = r.loss_db;
     out.mode = r.mode;
     out.warnings = itm::to_warnings(r.flags);

@@ -89,6 +89,23 @@ Result point_to_point(const double* height_m, std::size_t count, double step_m,
 // elevation zsys_m [Alg §2] (point_to_point(): the mean of the profile
 // without its first and last 10 %).
 double effective_curvature(double n0, double zsys_m);
+// What a prediction computes from the link parameters alone [Alg §2, §5]
+// (wave number, ground impedance, the standard normal deviates of the
+// percentages, the climate's frequency factors, ...): prepare_link() once,
+// then point_to_point_analysed() for each path of a sweep.  Every entry
+// point goes through it, so a prepared link gives the same bits as p.
+struct PreparedLink {
+  LinkParams params;
+  double wn = 0.0;                    // wave number f / f0, f0 = 47.7 MHz·m (1/m)
+  double zgnd_re = 0.0, zgnd_im = 0.0;  // surface transfer impedance Z_g
+  double inv_abs_zgnd = 0.0;          // 1 / |Z_g|
+  double zt = 0.0, zl = 0.0, zc = 0.0;  // deviates of time, location, situation
+  double gm = 0.0, gp = 0.0;          // climate frequency factors (below / above the median)
+  double dexa_wn_m = 0.0;             // cbrt(575.7e12 / wn), the frequency term of d_ex
+  double free_space_f_db = 0.0;       // 32.45 + 20 log10 f
+  std::uint32_t input_flags = 0;      // terminal-height and frequency Flag bits
+};
+PreparedLink prepare_link(const LinkParams& p) noexcept;
 // delta_h of a PFL profile (count heights, step_m apart) between x1 and x2 [Alg §3].
 double delta_h(const double* height_m, std::size_t count, double step_m, double x1_m, double x2_m);
 struct TerrainAnalysis {
@@ -103,7 +120,12 @@ struct TerrainAnalysis {
   // over each terminal's foreground up to 0.9 of its horizon.
   double fit_m[2] = {0.0, 0.0};
 };
-// The prediction point_to_point() makes after its profile analysis.
+// The prediction point_to_point() makes after its profile analysis.  Only the
+// loss, mode and flags are those of point_to_point(): the troposcatter
+// boundary d_x is not computed (Result::d_x_m = NaN) for a path shorter than
+// its lower bound max(d_Ls, d_L + 0.3 X_ae ln(47.7 k)) [Alg §4], where the
+// scatter line cannot apply.
+Result point_to_point_analysed(const TerrainAnalysis& t, const PreparedLink& link) noexcept;
 Result point_to_point_analysed(const TerrainAnalysis& t, const LinkParams& p) noexcept;
 
 // Area mode.  N_s equals LinkParams::n0 (no elevation correction).
