@@ -168,8 +168,8 @@ struct Gradients {
   double bound, along;
 };
 // inv_dx, inv_dy: 1 / cell width and height.
-inline Gradients cell_gradients(double a, double b, double c, double d, double tx, double ty, double inv_dx,
-                                double inv_dy, double nx, double ny) {
+inline Gradients cell_gradients(const BilinearCell& cell, double inv_dx, double inv_dy, double nx, double ny) {
+  const auto [a, b, c, d, tx, ty] = cell;
   const double dz_east = ((b - a) * (1 - ty) + (d - c) * ty) * inv_dx;
   const double dz_north = -((c - a) * (1 - tx) + (d - b) * tx) * inv_dy;  // rows run south
   return {std::max(std::abs(b - a), std::abs(d - c)) * inv_dx + std::max(std::abs(c - a), std::abs(d - b)) * inv_dy,
@@ -180,12 +180,8 @@ inline Gradients cell_gradients(double a, double b, double c, double d, double t
 // there (the same clamping at the grid's edges).
 Gradients gradients_at(const Raster<float>& dem, double x, double y, double nx, double ny) {
   const Grid& g = dem.grid();
-  const double fc = std::clamp(g.col_f(x) - 0.5, 0.0, static_cast<double>(g.cols - 1));
-  const double fr = std::clamp(g.row_f(y) - 0.5, 0.0, static_cast<double>(g.rows - 1));
-  const int c0 = std::min(static_cast<int>(fc), g.cols - 1), r0 = std::min(static_cast<int>(fr), g.rows - 1);
-  const int c1 = std::min(c0 + 1, g.cols - 1), r1 = std::min(r0 + 1, g.rows - 1);
-  return cell_gradients(dem.at(r0, c0), dem.at(r0, c1), dem.at(r1, c0), dem.at(r1, c1), fc - c0, fr - r0, 1.0 / g.dx,
-                        1.0 / g.dy, nx, ny);
+  return cell_gradients(bilinear_cell_clamped(dem, g.col_f(x) - 0.5, g.row_f(y) - 0.5), 1.0 / g.dx, 1.0 / g.dy, nx,
+                        ny);
 }
 
 // Samples 1..last of the ray into z (z[0], the transmitter, is already
@@ -206,14 +202,10 @@ void sample_ray(const Setup& s, double ux, double uy, int last, std::vector<doub
     lateral->resize(static_cast<std::size_t>(last) + 1);
   }
   for (int m = slope ? 0 : 1; m <= last; ++m) {
-    const double fc = s.fc_tx + m * dc, fr = s.fr_tx + m * dr;
-    const int c0 = static_cast<int>(fc), r0 = static_cast<int>(fr);
-    const double tx = fc - c0, ty = fr - r0;
-    const float* p = data + static_cast<std::size_t>(r0) * cols + static_cast<std::size_t>(c0);
-    const double a = p[0], b = p[1], c = p[cols], d = p[cols + 1];
-    if (m > 0) z[static_cast<std::size_t>(m)] = (a * (1 - tx) + b * tx) * (1 - ty) + (c * (1 - tx) + d * tx) * ty;
+    const BilinearCell cell = bilinear_cell_inside(data, cols, s.fc_tx + m * dc, s.fr_tx + m * dr);
+    if (m > 0) z[static_cast<std::size_t>(m)] = cell.value();
     if (slope) {
-      const Gradients gr = cell_gradients(a, b, c, d, tx, ty, inv_dx, inv_dy, -uy, ux);
+      const Gradients gr = cell_gradients(cell, inv_dx, inv_dy, -uy, ux);
       (*slope)[static_cast<std::size_t>(m)] = gr.bound;
       (*lateral)[static_cast<std::size_t>(m)] = gr.along;
     }

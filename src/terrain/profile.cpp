@@ -29,12 +29,7 @@ bool extract_profile(const Raster<float>& dem, double x0, double y0, double x1, 
     const std::size_t cols = static_cast<std::size_t>(g.cols);
     for (int i = 0; i <= n; ++i) {
       const double t = static_cast<double>(i) / n;
-      const double fc = fc0 + t * (fc1 - fc0), fr = fr0 + t * (fr1 - fr0);
-      const int c = static_cast<int>(fc), r = static_cast<int>(fr);
-      const double tx = fc - c, ty = fr - r;
-      const float* p = data + static_cast<std::size_t>(r) * cols + static_cast<std::size_t>(c);
-      const double a = p[0], b = p[1], cc = p[cols], d = p[cols + 1];
-      const double z = (a * (1 - tx) + b * tx) * (1 - ty) + (cc * (1 - tx) + d * tx) * ty;
+      const double z = bilinear_cell_inside(data, cols, fc0 + t * (fc1 - fc0), fr0 + t * (fr1 - fr0)).value();
       if (std::isnan(z)) return false;
       out.distance_m[i] = t * len;
       out.height_m[i] = z;

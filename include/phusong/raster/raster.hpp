@@ -85,6 +85,39 @@ class Raster {
 
 inline constexpr float kNoDataF = std::numeric_limits<float>::quiet_NaN();
 
+// The bilinear interpolation every terrain sampler shares (sample_bilinear,
+// extract_profile, the radial engine's rays): the four values around a
+// fractional grid position and the position's fractions in that cell.
+// Fractional positions put cell centres at integers (fc = col_f(x) - 0.5,
+// fr = row_f(y) - 0.5).
+struct BilinearCell {
+  double a, b, c, d;  // corners (r0, c0) (r0, c1) / (r1, c0) (r1, c1), the north row first
+  double tx, ty;      // fractions towards c1 (east) and r1 (south)
+  double value() const { return (a * (1 - tx) + b * tx) * (1 - ty) + (c * (1 - tx) + d * tx) * ty; }
+};
+
+// The cell at (fc, fr) with the position clamped to the outermost cell
+// centres (the edge half-cells take the edge values).
+inline BilinearCell bilinear_cell_clamped(const Raster<float>& ras, double fc, double fr) {
+  const Grid& g = ras.grid();
+  fc = std::clamp(fc, 0.0, static_cast<double>(g.cols - 1));
+  fr = std::clamp(fr, 0.0, static_cast<double>(g.rows - 1));
+  const int c0 = std::min(static_cast<int>(fc), g.cols - 1);
+  const int r0 = std::min(static_cast<int>(fr), g.rows - 1);
+  const int c1 = std::min(c0 + 1, g.cols - 1);
+  const int r1 = std::min(r0 + 1, g.rows - 1);
+  return {ras.at(r0, c0), ras.at(r0, c1), ras.at(r1, c0), ras.at(r1, c1), fc - c0, fr - r0};
+}
+
+// The same without clamps or bounds checks, for the hot loops: the caller
+// guarantees 0 <= fc < cols - 1 and 0 <= fr < rows - 1 (data: the raster's
+// row-major values, cols: its width).
+inline BilinearCell bilinear_cell_inside(const float* data, std::size_t cols, double fc, double fr) {
+  const int c0 = static_cast<int>(fc), r0 = static_cast<int>(fr);
+  const float* p = data + static_cast<std::size_t>(r0) * cols + static_cast<std::size_t>(c0);
+  return {p[0], p[1], p[cols], p[cols + 1], fc - c0, fr - r0};
+}
+
 // Bilinear sample at a point in CRS units; NaN outside the grid or where a
 // neighbour is NaN.  Edge cells clamp to the outermost cell centres.
 // Inline: the radial engine calls it a few times per cell.
@@ -93,15 +126,7 @@ inline double sample_bilinear(const Raster<float>& ras, double x, double y) {
   if (!(x >= g.x_min && x <= g.x_max() && y >= g.y_min() && y <= g.y_top())) {
     return std::numeric_limits<double>::quiet_NaN();
   }
-  const double fc = std::clamp(g.col_f(x) - 0.5, 0.0, static_cast<double>(g.cols - 1));
-  const double fr = std::clamp(g.row_f(y) - 0.5, 0.0, static_cast<double>(g.rows - 1));
-  const int c0 = std::min(static_cast<int>(fc), g.cols - 1);
-  const int r0 = std::min(static_cast<int>(fr), g.rows - 1);
-  const int c1 = std::min(c0 + 1, g.cols - 1);
-  const int r1 = std::min(r0 + 1, g.rows - 1);
-  const double tx = fc - c0, ty = fr - r0;
-  const double a = ras.at(r0, c0), b = ras.at(r0, c1), c = ras.at(r1, c0), d = ras.at(r1, c1);
-  return (a * (1 - tx) + b * tx) * (1 - ty) + (c * (1 - tx) + d * tx) * ty;
+  return bilinear_cell_clamped(ras, g.col_f(x) - 0.5, g.row_f(y) - 0.5).value();
 }
 
 }  // namespace phusong
