@@ -112,8 +112,7 @@ class DeygoutKernel final : public prop::RayKernel {
 class P526Kernel final : public prop::RayKernel {
  public:
   explicit P526Kernel(const prop::LinkParams& p)
-      : link_(p), ae_km_(p.k_factor * prop::kEarthRadiusM / 1000.0), f_ghz_(p.freq_mhz / 1000.0),
-        lambda_m_(0.299792458 / f_ghz_) {}
+      : link_(p), ae_km_(p.k_factor * prop::kEarthRadiusM / 1000.0), f_ghz_(p.freq_mhz / 1000.0) {}
 
   void begin(double tx_ground_m) noexcept override {
     z0_ = tx_ground_m;
@@ -126,6 +125,7 @@ class P526Kernel final : public prop::RayKernel {
     last_s_km_ = 0.0;
     last_h_ = z0_;
     aobt_num_ = kNegInf;
+    stim0_ = kNegInf;
   }
 
   void push(double s_m, double h) noexcept override {
@@ -138,6 +138,7 @@ class P526Kernel final : public prop::RayKernel {
     v1_.push_back(v1_.back() + step * (h + last_h_));
     v2_.push_back(v2_.back() + step * (h * (2.0 * s + last_s_km_) + last_h_ * (s + 2.0 * last_s_km_)));
     aobt_num_ = std::max(aobt_num_, (h - hts_) / s);
+    stim0_ = std::max(stim0_, (h - 500.0 * s * s / ae_km_ - hts_) / s);  // Stim - 500 d / ae
     last_s_km_ = s;
     last_h_ = h;
   }
@@ -148,18 +149,30 @@ class P526Kernel final : public prop::RayKernel {
     const double hrs = zc + link_.rx_height_m;
     const int n_int = curved_.size();
 
-    // --- Bullington over the actual profile, on the hull vertices (reduced profile)
-    dkm_.clear();
-    hm_.clear();
-    dkm_.push_back(0.0);
-    hm_.push_back(z0_);
-    for (int k : curved_.hull) {
-      dkm_.push_back(curved_.s[k]);
-      hm_.push_back(h_[k]);
+    // --- Bullington over the actual profile.  Trans-horizon: Stim from the
+    // running maximum, Srim by the hull tangent from the receiver, O(log n).
+    // Line of sight: vmax over the hull vertices (reduced profile), O(hull).
+    const double str = (hrs - hts_) / d;
+    const double stim = n_int > 0 ? stim0_ + 500.0 * d / ae_km_ : kNegInf;
+    prop::p526::Bullington actual;
+    if (n_int > 0 && stim >= str) {
+      const double wr = hrs - 500.0 * d * d / ae_km_;
+      const int k = curved_.tangent_from_right(d, wr);
+      const double srim = (curved_.w[k] - wr) / (d - curved_.s[k]) - 500.0 * d / ae_km_;
+      actual = prop::p526::bullington_trans_horizon(stim, srim, d, hts_, hrs, f_ghz_);
+    } else {
+      dkm_.clear();
+      hm_.clear();
+      dkm_.push_back(0.0);
+      hm_.push_back(z0_);
+      for (int k : curved_.hull) {
+        dkm_.push_back(curved_.s[k]);
+        hm_.push_back(h_[k]);
+      }
+      dkm_.push_back(d);
+      hm_.push_back(zc);
+      actual = prop::p526::bullington(dkm_, hm_.data(), hts_, hrs, ae_km_, f_ghz_);
     }
-    dkm_.push_back(d);
-    hm_.push_back(zc);
-    const auto actual = prop::p526::bullington(dkm_, hm_.data(), hts_, hrs, ae_km_, f_ghz_);
 
     // --- smooth surface (eqs. (85)-(89)) from the running sums
     const double step = d - last_s_km_;
@@ -169,13 +182,14 @@ class P526Kernel final : public prop::RayKernel {
     const double hsr = (v2 - v1 * d) / (d * d);
     double hstp = hst, hsrp = hsr;
     if (n_int > 0) {
-      double hobs = kNegInf, aobr = kNegInf;
-      for (int k : plain_.hull) {
-        const double di = plain_.s[k];
-        const double hi = plain_.w[k] - (hts_ * (d - di) + hrs * di) / d;
-        hobs = std::max(hobs, hi);
-        aobr = std::max(aobr, hi / (d - di));
-      }
+      // hobs = max h_i - (hts (d - d_i) + hrs d_i) / d: the support point of
+      // the plain hull in the direction of the Tx-Rx slope; aobr = max of
+      // that height over (d - d_i): the hull tangent from (d, hrs), as
+      // (h_i - hrs) / (d - d_i) + slope.  Both O(log n).
+      const int ko = plain_.support(str);
+      const double hobs = plain_.w[ko] - (hts_ * (d - plain_.s[ko]) + hrs * plain_.s[ko]) / d;
+      const int kr = plain_.tangent_from_right(d, hrs);
+      const double aobr = (plain_.w[kr] - hrs) / (d - plain_.s[kr]) + str;
       const double aobt = aobt_num_ - (hrs - hts_) / d;
       if (hobs > 0.0) {
         const double gt = aobt / (aobt + aobr);
@@ -203,16 +217,28 @@ class P526Kernel final : public prop::RayKernel {
       // Srim: the same in t = d - s
       if (hrc > 0.0) near(d - std::sqrt(hrc * ae_km_ / 500.0));
       else cand_.push_back(n_int - 1);
-      // vmax (line of sight): ternary search on the sample index
-      auto vs = [&](int i) {
-        const double di = s[i];
-        const double hi = 500.0 * di * (d - di) / ae_km_ - (htc * (d - di) + hrc * di) / d;
-        return hi * std::sqrt(0.002 * d / (lambda_m_ * di * (d - di)));
+      // Stim over these candidates is the exact maximum over all samples (a
+      // concave function's, or a decreasing one's); the vmax search is needed
+      // only when the smooth path is in line of sight (Stim < Str), as
+      // bullington() decides (same formula).
+      const double ce = 1.0 / ae_km_;
+      double stim = kNegInf;
+      for (int i : cand_) stim = std::max(stim, (500.0 * ce * s[i] * (d - s[i]) - htc) / s[i]);
+      const bool los = stim < (hrc - htc) / d;
+      // vmax (line of sight): ternary search on the sample index.  v = H
+      // sqrt(K / u), u = s (d - s) > 0, is compared through v |v| = H |H| K / u,
+      // cross-multiplied: no square root or division per step.
+      const double a = 500.0 / ae_km_, inv_d = 1.0 / d;
+      auto less_v = [&](int i, int j) {
+        const double ui = s[i] * (d - s[i]), uj = s[j] * (d - s[j]);
+        const double hi = a * ui - (htc * (d - s[i]) + hrc * s[i]) * inv_d;
+        const double hj = a * uj - (htc * (d - s[j]) + hrc * s[j]) * inv_d;
+        return hi * std::abs(hi) * uj < hj * std::abs(hj) * ui;
       };
-      int lo = 0, hi = n_int - 1;
+      int lo = 0, hi = los ? n_int - 1 : -1;
       while (hi - lo > 2) {
         const int m1 = lo + (hi - lo) / 3, m2 = hi - (hi - lo) / 3;
-        if (vs(m1) < vs(m2)) lo = m1 + 1;
+        if (less_v(m1, m2)) lo = m1 + 1;
         else hi = m2 - 1;
       }
       for (int i = lo; i <= hi; ++i) cand_.push_back(i);
@@ -236,11 +262,11 @@ class P526Kernel final : public prop::RayKernel {
 
  private:
   prop::LinkParams link_;
-  double ae_km_, f_ghz_, lambda_m_;
+  double ae_km_, f_ghz_;
   double z0_ = 0.0, hts_ = 0.0;
   PrefixHull curved_, plain_;  // s in km
   std::vector<double> h_, v1_, v2_;
-  double last_s_km_ = 0.0, last_h_ = 0.0, aobt_num_ = kNegInf;
+  double last_s_km_ = 0.0, last_h_ = 0.0, aobt_num_ = kNegInf, stim0_ = kNegInf;
   std::vector<double> dkm_, hm_;
   std::vector<int> cand_;
 };

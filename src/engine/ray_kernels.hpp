@@ -68,6 +68,18 @@ struct PrefixHull {
     }
     return hull.empty() ? -1 : hull[lo];
   }
+  // The point maximising w_i - m s_i (the support point in direction m): the
+  // first hull vertex whose next edge is not steeper than m (binary search).
+  int support(double m) const {
+    int lo = 0, hi = static_cast<int>(hull.size()) - 1;
+    while (lo < hi) {
+      const int mid = (lo + hi) / 2;
+      const int a = hull[mid], b = hull[mid + 1];
+      if (w[b] - w[a] <= m * (s[b] - s[a])) hi = mid;
+      else lo = mid + 1;
+    }
+    return hull.empty() ? -1 : hull[lo];
+  }
 };
 
 }  // namespace phusong::kernels

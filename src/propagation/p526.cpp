@@ -90,21 +90,35 @@ Bullington bullington(std::span<const double> d_km, const double* h_m, double ht
     b.dbp_km = d_km[b.edge] - d_km[0];
     b.hbp_m = height(b.edge);
   } else {
-    b.line_of_sight = false;
-    b.edge = istim;
-    b.srim = kNegInf;
+    double srim = kNegInf;
     for (std::size_t i = 1; i + 1 < n; ++i) {
       const double di = d_km[i] - d_km[0];
       const double sl = (height(i) - hrs_m) / (d - di);
-      b.srim = std::max(b.srim, sl);
+      srim = std::max(srim, sl);
     }
-    b.dbp_km = (hrs_m - hts_m + b.srim * d) / (b.stim + b.srim);
-    b.hbp_m = hts_m + b.stim * b.dbp_km;
-    b.v = (b.hbp_m - (hts_m * (d - b.dbp_km) + hrs_m * b.dbp_km) / d) *
-          std::sqrt(0.002 * d / (lambda * b.dbp_km * (d - b.dbp_km)));
+    b = bullington_trans_horizon(b.stim, srim, d, hts_m, hrs_m, freq_ghz);
+    b.edge = istim;
+    return b;
   }
   b.luc_db = knife_edge_j_db(b.v);
   b.loss_db = b.luc_db + (1.0 - std::exp(-b.luc_db / 6.0)) * (10.0 + 0.02 * d);
+  return b;
+}
+
+Bullington bullington_trans_horizon(double stim, double srim, double d_km, double hts_m, double hrs_m,
+                                    double freq_ghz) {
+  Bullington b;
+  const double d = d_km;
+  b.line_of_sight = false;
+  b.str = (hrs_m - hts_m) / d;
+  b.stim = stim;
+  b.srim = srim;
+  b.dbp_km = (hrs_m - hts_m + b.srim * d) / (b.stim + b.srim);  // dbp
+  b.hbp_m = hts_m + b.stim * b.dbp_km;
+  b.v = (b.hbp_m - (hts_m * (d - b.dbp_km) + hrs_m * b.dbp_km) / d) *
+        std::sqrt(0.002 * d / (lambda_m(freq_ghz) * b.dbp_km * (d - b.dbp_km)));  // vb
+  b.luc_db = knife_edge_j_db(b.v);
+  b.loss_db = b.luc_db + (1.0 - std::exp(-b.luc_db / 6.0)) * (10.0 + 0.02 * d);  // eq. (21)
   return b;
 }
 

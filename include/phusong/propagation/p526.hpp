@@ -53,6 +53,12 @@ struct Bullington {
 
 Bullington bullington(std::span<const double> d_km, const double* h_m, double hts_m,
                       double hrs_m, double ae_km, double freq_ghz);
+// The trans-horizon case (Stim >= Str) from its two slopes (m/km): the
+// Bullington point (dbp, vb) and Lbull, eq. (21), for a path of d km.
+// bullington() ends with it; a caller that finds Stim and Srim otherwise (the
+// radial engine's hull queries) gets the same formulas.  edge is left 0.
+Bullington bullington_trans_horizon(double stim, double srim, double d_km, double hts_m, double hrs_m,
+                                    double freq_ghz);
 
 // --- spherical earth ---------------------------------------------------------
 // First-term spherical-earth diffraction loss for one ground type
