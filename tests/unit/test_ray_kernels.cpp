@@ -1,0 +1,130 @@
+// The radial engine's hull queries and the ITM shortcuts its kernels rely
+// on, against brute force and against the model's full computation.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "../../src/engine/ray_kernels.hpp"
+#include "phusong/propagation/itm.hpp"
+#include "phusong/propagation/model.hpp"
+
+using namespace phusong;
+
+namespace {
+
+// Rough terrain-like heights: a random walk with occasional peaks.
+std::vector<double> walk(std::mt19937& rng, int n, double step_sd) {
+  std::normal_distribution<double> g(0.0, step_sd);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<double> h(static_cast<std::size_t>(n));
+  double z = 500.0;
+  for (double& v : h) {
+    z += g(rng);
+    v = z + (u(rng) < 0.05 ? 80.0 * u(rng) : 0.0);
+  }
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("PrefixHull: tangent_from_right and support equal brute force after every push") {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  long checked = 0;
+  for (int trial = 0; trial < 20; ++trial) {
+    const std::vector<double> w = walk(rng, 300, trial % 2 ? 3.0 : 15.0);
+    kernels::PrefixHull hull;
+    for (int k = 0; k < static_cast<int>(w.size()); ++k) {
+      const double s = 0.03 * (k + 1);
+      hull.push(s, w[static_cast<std::size_t>(k)]);
+      // the chain of the persistent hull ends at k
+      REQUIRE(hull.hull.back() == k);
+      for (int q = 0; q < 3; ++q) {
+        const double sq = s + 0.015 + 0.5 * std::abs(u(rng));
+        const double wq = w[static_cast<std::size_t>(k)] + 200.0 * u(rng);
+        const double m = 30.0 * u(rng);
+        double best_t = -std::numeric_limits<double>::infinity(), best_s = best_t;
+        for (int i = 0; i <= k; ++i) {
+          const double si = hull.s[static_cast<std::size_t>(i)], wi = hull.w[static_cast<std::size_t>(i)];
+          best_t = std::max(best_t, (wi - wq) / (sq - si));
+          best_s = std::max(best_s, wi - m * si);
+        }
+        const int kt = hull.tangent_from_right(sq, wq);
+        const int ks = hull.support(m);
+        const double got_t = (hull.w[static_cast<std::size_t>(kt)] - wq) / (sq - hull.s[static_cast<std::size_t>(kt)]);
+        const double got_s = hull.w[static_cast<std::size_t>(ks)] - m * hull.s[static_cast<std::size_t>(ks)];
+        CHECK(got_t == doctest::Approx(best_t).epsilon(1e-12));
+        CHECK(got_s == doctest::Approx(best_s).epsilon(1e-12));
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked == 20 * 300 * 3);
+}
+
+TEST_CASE("ITM: a prepared link gives the same bits as the link parameters") {
+  prop::LinkParams p;
+  p.freq_mhz = 1800.0;
+  p.tx_height_m = 25.0;
+  p.rx_height_m = 1.5;
+  p.time_pct = 90.0;
+  p.location_pct = 70.0;
+  p.situation_pct = 95.0;
+  p.climate = 3;
+  p.mdvar = 12;
+  const prop::itm::PreparedLink link = prop::itm::prepare_link(p);
+  prop::itm::TerrainAnalysis t;
+  t.distance_m = 23e3;
+  t.zsys_m = 410.0;
+  t.z_m[0] = 380.0;
+  t.z_m[1] = 455.0;
+  t.theta_hzn_rad[0] = 0.004;
+  t.theta_hzn_rad[1] = 0.021;
+  t.d_hzn_m[0] = 6e3;
+  t.d_hzn_m[1] = 900.0;
+  t.delta_h_m = 140.0;
+  t.fit_m[0] = 370.0;
+  t.fit_m[1] = 448.0;
+  const prop::itm::Result a = prop::itm::point_to_point_analysed(t, link);
+  const prop::itm::Result b = prop::itm::point_to_point_analysed(t, p);
+  REQUIRE(std::isfinite(a.loss_db));
+  CHECK(std::memcmp(&a.loss_db, &b.loss_db, sizeof(double)) == 0);
+  CHECK(a.flags == b.flags);
+  CHECK(a.mode == b.mode);
+}
+
+TEST_CASE("ITM: skipping the scatter line short of d_x never changes the loss or the mode") {
+  // The model's loss() skips the troposcatter computation where the path is
+  // shorter than d_x's lower bound; point_to_point() always computes it.
+  std::mt19937 rng(11);
+  auto model = prop::make_model("itm");
+  int modes[4] = {0, 0, 0, 0};
+  for (const double f : {150.0, 900.0, 3500.0}) {
+    for (const double km : {8.0, 40.0, 120.0, 300.0, 600.0}) {
+      for (int rough = 0; rough < 2; ++rough) {
+        const int n = 400;
+        std::vector<double> h = walk(rng, n + 1, rough ? 12.0 : 1.0);
+        const double step = km * 1000.0 / n;
+        prop::LinkParams p;
+        p.freq_mhz = f;
+        p.tx_height_m = 30.0;
+        p.rx_height_m = 1.5;
+        const prop::itm::Result full = prop::itm::point_to_point(h.data(), h.size(), step, p);
+        const prop::PathLoss fast = model->loss(prop::Profile::uniform(step, h), p);
+        REQUIRE(std::isfinite(full.loss_db));
+        CHECK(std::memcmp(&full.loss_db, &fast.loss_db, sizeof(double)) == 0);
+        CHECK(full.mode == fast.mode);
+        ++modes[static_cast<int>(full.mode) & 3];
+      }
+    }
+  }
+  // the cases reach all three regions
+  CHECK(modes[static_cast<int>(prop::Mode::LineOfSight) & 3] > 0);
+  CHECK(modes[static_cast<int>(prop::Mode::Diffraction) & 3] > 0);
+  CHECK(modes[static_cast<int>(prop::Mode::Troposcatter) & 3] > 0);
+}
