@@ -26,7 +26,16 @@
 //     length) since the last computation, and held in between: the held value
 //     belongs to a path at most 6 % shorter.  Cost per cell: O(1) amortised
 //     plus the O(1) reference attenuation.
+// The last kTail samples before the receiver come from the cell's own line
+// (RayKernel::tail_samples; the straight profile the exact engine samples):
+// the receiver horizon and the foreground heights depend most on them, and
+// the ray passes up to half a cell beside the cell.  Sums over the profile
+// take the ray's prefix sums up to the tail and add the tail directly; the
+// transmitter horizon is the prefix's running maximum or a tail sample; the
+// receiver horizon is the tangent to the prefix's hull (the persistent
+// chain, walked from its end) or a tail sample.  O(kTail) a cell.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -38,6 +47,9 @@ namespace phusong::kernels {
 namespace {
 
 inline double dim(double x, double y) { return x > y ? x - y : 0.0; }
+
+// Samples taken from the cell's own line (measured: docs/performance.md).
+constexpr int kTail = 16;
 
 class ItmKernel final : public prop::RayKernel {
  public:
@@ -54,7 +66,15 @@ class ItmKernel final : public prop::RayKernel {
     hull_.clear();
     best_tx_ = -1;
     best_tx_slope_ = -1e300;
+    best_upto_.assign(1, -1);
     dh_n_ = -1;
+    tail_n_ = 0;
+  }
+
+  int tail_samples() const noexcept override { return kTail; }
+  void cell_tail(const double* h, int count) noexcept override {
+    tail_n_ = h ? std::clamp(count, 0, kTail) : 0;
+    for (int i = 0; i < tail_n_; ++i) tail_[static_cast<std::size_t>(i)] = h[i];
   }
 
   void push(double s, double h) noexcept override {
@@ -70,6 +90,7 @@ class ItmKernel final : public prop::RayKernel {
       best_tx_slope_ = slope;
       best_tx_ = i;
     }
+    best_upto_.push_back(best_tx_);
   }
 
   prop::PathLoss query(double d, double zc) noexcept override {
@@ -79,6 +100,15 @@ class ItmKernel final : public prop::RayKernel {
     const double xi = d / n;
     zc_ = zc;
     n_ = n;
+    xi_ = xi;
+    base_ = m - std::min(tail_n_, m);  // samples base_ + 1 .. m from the tail
+    tail_n_ = 0;
+    // sums of the tail from its start: tp0_[j] = z(base_+1) + .. + z(base_+j), tp1_ with i z(i)
+    for (int j = 1; j <= m - base_; ++j) {
+      const double h = tail_[static_cast<std::size_t>(j - 1)];
+      tp0_[static_cast<std::size_t>(j)] = tp0_[static_cast<std::size_t>(j - 1)] + h;
+      tp1_[static_cast<std::size_t>(j)] = tp1_[static_cast<std::size_t>(j - 1)] + (base_ + j) * h;
+    }
     prop::itm::TerrainAnalysis t;
     t.distance_m = d;
     t.z_m[0] = z0_;
@@ -90,14 +120,15 @@ class ItmKernel final : public prop::RayKernel {
     const double slope = (zb - za_) / d;
     double the0 = slope - qc * d, the1 = -slope - qc * d, dl0 = d, dl1 = d;
     if (m >= 1) {
-      const double sa = best_tx_ * xi;
-      const double q0 = (h_[best_tx_] - za_) / sa - qc * sa;
+      const int kt = tx_horizon();
+      const double sa = kt * xi;
+      const double q0 = (z(kt) - za_) / sa - qc * sa;
       if (q0 > the0) {
         the0 = q0;
         dl0 = sa;
-        const int k = hull_.tangent_from_right(d, zb - qc0_ * d * d) + 1;
+        const int k = rx_horizon(d, zb - qc0_ * d * d);
         const double sb = d - k * xi;
-        const double q1 = (h_[k] - zb) / sb - qc * sb;
+        const double q1 = (z(k) - zb) / sb - qc * sb;
         if (q1 > the1) {
           the1 = q1;
           dl1 = sb;
@@ -111,9 +142,10 @@ class ItmKernel final : public prop::RayKernel {
     const double xl0 = std::min(15.0 * link_.tx_height_m, 0.1 * dl0);
     const double xl1 = d - std::min(15.0 * link_.rx_height_m, 0.1 * dl1);
     if (dh_n_ < 0 || n >= dh_n_ + std::max(4, dh_n_ / 16)) {
-      h_.push_back(zc);
-      dh_ = prop::itm::delta_h(h_.data(), static_cast<std::size_t>(n) + 1, xi, xl0, xl1);
-      h_.pop_back();
+      dh_buf_.assign(h_.begin(), h_.begin() + base_ + 1);
+      for (int i = base_ + 1; i <= m; ++i) dh_buf_.push_back(z(i));
+      dh_buf_.push_back(zc);
+      dh_ = prop::itm::delta_h(dh_buf_.data(), static_cast<std::size_t>(n) + 1, xi, xl0, xl1);
       dh_n_ = n;
     }
     t.delta_h_m = dh_;
@@ -132,28 +164,78 @@ class ItmKernel final : public prop::RayKernel {
   }
 
  private:
-  // Heights of the current PFL profile: samples 0..n-1, receiver at n.
-  double z(int i) const { return i == n_ ? zc_ : h_[i]; }
+  // Heights of the current PFL profile: samples 0..n-1 (those after base_
+  // from the cell's own line), receiver at n.
+  double z(int i) const {
+    if (i == n_) return zc_;
+    return i > base_ ? tail_[static_cast<std::size_t>(i - base_ - 1)] : h_[i];
+  }
   // sum of z_i and of i z_i over lo..hi (inclusive; empty when hi < lo)
-  double sum0(int lo, int hi) const {
+  double sum0(int lo, int hi) const { return sum(lo, hi, false); }
+  double sum1(int lo, int hi) const { return sum(lo, hi, true); }
+  double sum(int lo, int hi, bool weighted) const {
     if (hi < lo) return 0.0;
     double s = 0.0;
-    if (hi == n_) {
-      s += zc_;
+    if (hi == n_) {  // the receiver
+      s += weighted ? n_ * zc_ : zc_;
       --hi;
     }
-    if (hi >= lo) s += p0_[hi] - (lo > 0 ? p0_[lo - 1] : 0.0);
+    if (hi > base_ && hi >= lo) {  // tail samples max(lo, base_ + 1) .. hi
+      const std::array<double, kTail + 1>& tp = weighted ? tp1_ : tp0_;
+      const int a = std::max(lo, base_ + 1) - base_ - 1, b = hi - base_;
+      s += tp[static_cast<std::size_t>(b)] - tp[static_cast<std::size_t>(a)];
+      hi = base_;
+    }
+    if (hi >= lo) {
+      const std::vector<double>& p = weighted ? p1_ : p0_;
+      s += p[hi] - (lo > 0 ? p[lo - 1] : 0.0);
+    }
     return s;
   }
-  double sum1(int lo, int hi) const {
-    if (hi < lo) return 0.0;
-    double s = 0.0;
-    if (hi == n_) {
-      s += n_ * zc_;
-      --hi;
+  // The sample of steepest elevation from the transmitter (searched with the
+  // ray's curvature): the prefix's running maximum or a tail sample.
+  int tx_horizon() const {
+    int best = best_upto_[static_cast<std::size_t>(base_)];
+    double best_slope = best >= 1 ? (h_[best] - qc0_ * s_[best] * s_[best] - za_) / s_[best] : -1e300;
+    for (int i = base_ + 1; i < n_; ++i) {
+      const double si = i * xi_;  // a tail sample's own position on the cell's line
+      const double sl = (z(i) - qc0_ * si * si - za_) / si;
+      if (sl > best_slope) {
+        best_slope = sl;
+        best = i;
+      }
     }
-    if (hi >= lo) s += p1_[hi] - (lo > 0 ? p1_[lo - 1] : 0.0);
-    return s;
+    return best;
+  }
+  // The sample on the upper tangent from the receiver (sq, wq) (curved
+  // heights as in the hull): the hull of samples 1..base_ and the tail.
+  int rx_horizon(double sq, double wq) const {
+    if (base_ == n_ - 1) return hull_.tangent_from_right(sq, wq) + 1;  // no tail: the whole hull
+    auto f = [&](int k) { return (hull_.w[k] - wq) / (sq - hull_.s[k]); };  // hull point k = sample k + 1
+    int best = -1;
+    double fb = -1e300;
+    if (base_ >= 1) {
+      // walk the persistent chain of the prefix's hull from its end while the slope grows
+      int k = base_ - 1;
+      double fk = f(k);
+      for (int p = hull_.pred[k]; p >= 0; p = hull_.pred[p]) {
+        const double fp = f(p);
+        if (fp < fk) break;
+        k = p;
+        fk = fp;
+      }
+      best = k + 1;
+      fb = fk;
+    }
+    for (int i = base_ + 1; i < n_; ++i) {
+      const double si = i * xi_;
+      const double fi = (z(i) - qc0_ * si * si - wq) / (sq - si);
+      if (fi >= fb) {
+        fb = fi;
+        best = i;
+      }
+    }
+    return best;
   }
   // The Algorithm's least-squares line between x1 and x2 (end samples at half
   // weight), its values at the transmitter (z0) and the receiver (zn).
@@ -185,10 +267,15 @@ class ItmKernel final : public prop::RayKernel {
   PrefixHull hull_;  // point k is sample k + 1
   int best_tx_ = -1;
   double best_tx_slope_ = -1e300;
+  std::vector<int> best_upto_;  // best_tx_ after sample i
+  std::vector<double> dh_buf_;
+  std::array<double, kTail> tail_{};
+  std::array<double, kTail + 1> tp0_{}, tp1_{};  // tail sums (tp[0] = 0)
+  int tail_n_ = 0, base_ = 0;
   int dh_n_ = -1;
   double dh_ = 0.0;
   // current query
-  double zc_ = 0.0;
+  double zc_ = 0.0, xi_ = 0.0;
   int n_ = 0;
 };
 

@@ -67,6 +67,7 @@ struct Workspace {
   std::vector<RayCell> cells;
   std::vector<double> z;  // terrain samples along the ray (index m at m * step)
   std::vector<double> slope, lateral;  // their cell_gradients(), for kernels that want them
+  std::vector<double> tail;  // samples along a cell's own line (RayKernel::tail_samples)
   prop::Profile prof;
   std::unique_ptr<prop::RayKernel> kernel;
 };
@@ -264,6 +265,27 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
       const double cx = g.cell_x(cell.c) - s.tx_x, cy = g.cell_y(cell.r) - s.tx_y;
       k.cell_offset(ux * cy - uy * cx);
     };
+    // Before each query of a kernel that wants them: the last interior
+    // samples along the cell's own line, sample i of `need` at i / (need + 1)
+    // of the way (in fractional grid coordinates the cell centre is (c, r)).
+    const int tail_wanted = k.tail_samples();
+    auto offer_tail = [&](const RayCell& cell, int need) {
+      if (tail_wanted <= 0) return;
+      const int count = std::min(tail_wanted, need);
+      w.tail.resize(static_cast<std::size_t>(std::max(count, 0)));
+      const double n1 = need + 1;
+      const double dfc = (cell.c - s.fc_tx) / n1, dfr = (cell.r - s.fr_tx) / n1;
+      for (int i = 0; i < count; ++i) {
+        const int j = need - count + 1 + i;
+        const double z = bilinear_cell_clamped(s.dem, s.fc_tx + j * dfc, s.fr_tx + j * dfr).value();
+        if (std::isnan(z)) {
+          k.cell_tail(nullptr, 0);
+          return;
+        }
+        w.tail[static_cast<std::size_t>(i)] = z;
+      }
+      k.cell_tail(w.tail.data(), std::max(count, 0));
+    };
     int pushed = 0;
     const int last = interior_count(w.cells.back().d);
     if (s.nan_free && sample_inside(s, ux, uy, last)) {
@@ -285,6 +307,7 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
           pushed = need;
         }
         offer_offset(cell);
+        offer_tail(cell, need);
         loss.at(cell.r, cell.c) = cell_loss(s, k.query(cell.d, cell.zc), cell, w.prof);
       }
       return;
@@ -315,6 +338,7 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
       }
       if (broken) return;  // every farther cell's profile crosses unknown terrain
       offer_offset(cell);
+      offer_tail(cell, need);
       loss.at(cell.r, cell.c) = cell_loss(s, k.query(cell.d, cell.zc), cell, w.prof);
     }
     return;

@@ -130,7 +130,9 @@ void measure_self_spread(const Raster<float>& z, double tx, double ty, const pro
 // ray's profile) measures the same — a cell takes the terrain of a ray up to
 // half a cell to its side and sampled at another phase than the exact
 // engine's straight profile, and the knife-edge models are very sensitive to
-// the samples next to the receiver.
+// the samples next to the receiver.  The ITM kernel takes its last 16
+// samples from the cell's own line (RayKernel::tail_samples), which closes
+// most of that gap (73 -> 96.6 % within 1 dB).
 struct Expectation {
   const char* model;
   bool contract;
@@ -141,7 +143,7 @@ constexpr Expectation kExpect[] = {
     {"hata", true, 0.99, 1.0},
     {"deygout", false, 0.47, 0.80},
     {"p526", false, 0.89, 0.985},
-    {"itm", false, 0.70, 0.93},
+    {"itm", false, 0.95, 0.995},  // its last 16 samples from the cell's own line (measured 96.6 / 99.8 %)
 };
 
 TEST_CASE("radial agreement with the exact engine on real terrain, every ray kernel") {

@@ -123,6 +123,18 @@ class RayKernel {
   virtual void push_slopes(const double* /*slope*/, const double* /*lateral*/, int /*first*/,
                            int /*end*/) noexcept {}
   virtual void cell_offset(double /*offset_m*/) noexcept {}
+
+  // A kernel that takes the last samples before the receiver from the
+  // cell's own line (the straight profile the exact engine samples, on
+  // which the knife-edge models depend most) rather than from the ray
+  // returns how many it wants.  Before each query() the engine then calls
+  // cell_tail() with the heights of the last `count` interior samples, count
+  // <= min(wanted, samples pushed): with m samples pushed, sample i (i = m -
+  // count + 1 .. m) at the fraction i / (m + 1) of the straight line from
+  // the transmitter to the cell centre; count = 0 when that line crosses
+  // unknown terrain.
+  virtual int tail_samples() const noexcept { return 0; }
+  virtual void cell_tail(const double* /*height_m*/, int /*count*/) noexcept {}
 };
 
 class Model {
