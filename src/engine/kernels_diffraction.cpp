@@ -32,6 +32,7 @@
 // only the samples next to the continuous optima of Stim and Srim (both are
 // concave in distance) and those of a ternary search for vmax.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -45,6 +46,8 @@ namespace phusong::kernels {
 namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+// Samples the p526 kernel takes from the cell's own line (RayKernel::tail_samples).
+constexpr int kTail = 16;
 
 // ---------------------------------------------------------------------------
 class DeygoutKernel final : public prop::RayKernel {
@@ -126,6 +129,15 @@ class P526Kernel final : public prop::RayKernel {
     last_h_ = z0_;
     aobt_num_ = kNegInf;
     stim0_ = kNegInf;
+    stim0_upto_.assign(1, kNegInf);
+    aobt_upto_.assign(1, kNegInf);
+    tail_n_ = 0;
+  }
+
+  int tail_samples() const noexcept override { return kTail; }
+  void cell_tail(const double* h, int count) noexcept override {
+    tail_n_ = h ? std::clamp(count, 0, kTail) : 0;
+    for (int i = 0; i < tail_n_; ++i) tail_h_[static_cast<std::size_t>(i)] = h[i];
   }
 
   void push(double s_m, double h) noexcept override {
@@ -139,6 +151,8 @@ class P526Kernel final : public prop::RayKernel {
     v2_.push_back(v2_.back() + step * (h * (2.0 * s + last_s_km_) + last_h_ * (s + 2.0 * last_s_km_)));
     aobt_num_ = std::max(aobt_num_, (h - hts_) / s);
     stim0_ = std::max(stim0_, (h - 500.0 * s * s / ae_km_ - hts_) / s);  // Stim - 500 d / ae
+    stim0_upto_.push_back(stim0_);
+    aobt_upto_.push_back(aobt_num_);
     last_s_km_ = s;
     last_h_ = h;
   }
@@ -148,36 +162,89 @@ class P526Kernel final : public prop::RayKernel {
     const double d = d_m / 1000.0;
     const double hrs = zc + link_.rx_height_m;
     const int n_int = curved_.size();
+    // The last samples from the cell's own line (cell_tail): samples base + 1
+    // .. n_int at i / (n_int + 1) of the way, heights tail_h_; the ray's
+    // state is taken up to sample base (the persistent hulls' chains, the
+    // running maxima and sums recorded after each sample).
+    const int nt = std::min(tail_n_, n_int);
+    const int base = n_int - nt;
+    tail_n_ = 0;
+    // their distances (km) and the reciprocals of those from each end
+    for (int j = 0; j < nt; ++j) {
+      const std::size_t u = static_cast<std::size_t>(j);
+      tail_s_[u] = (base + 1 + j) * d / (n_int + 1);
+      tail_inv_t_[u] = 1.0 / tail_s_[u];
+      tail_inv_r_[u] = 1.0 / (d - tail_s_[u]);
+    }
+    const double* ts = tail_s_.data();
+    const double* th = tail_h_.data();
+    const double* inv_t = tail_inv_t_.data();
+    const double* inv_r = tail_inv_r_.data();
 
     // --- Bullington over the actual profile.  Trans-horizon: Stim from the
     // running maximum, Srim by the hull tangent from the receiver, O(log n).
     // Line of sight: vmax over the hull vertices (reduced profile), O(hull).
     const double str = (hrs - hts_) / d;
-    const double stim = n_int > 0 ? stim0_ + 500.0 * d / ae_km_ : kNegInf;
+    double stim0 = stim0_upto_[static_cast<std::size_t>(base)];
+    for (int j = 0; j < nt; ++j) stim0 = std::max(stim0, (th[j] - 500.0 * ts[j] * ts[j] / ae_km_ - hts_) * inv_t[j]);
+    const double stim = n_int > 0 ? stim0 + 500.0 * d / ae_km_ : kNegInf;
     prop::p526::Bullington actual;
     if (n_int > 0 && stim >= str) {
       const double wr = hrs - 500.0 * d * d / ae_km_;
-      const int k = curved_.tangent_from_right(d, wr);
-      const double srim = (curved_.w[k] - wr) / (d - curved_.s[k]) - 500.0 * d / ae_km_;
+      double best = kNegInf;  // max (w_i - wr) / (d - s_i)
+      if (nt == 0) {
+        const int k = curved_.tangent_from_right(d, wr);
+        best = (curved_.w[k] - wr) / (d - curved_.s[k]);
+      } else {
+        if (base >= 1) {
+          const int k = curved_.tangent_from_right_upto(base - 1, d, wr);
+          best = (curved_.w[k] - wr) / (d - curved_.s[k]);
+        }
+        for (int j = 0; j < nt; ++j)
+          best = std::max(best, (th[j] - 500.0 * ts[j] * ts[j] / ae_km_ - wr) * inv_r[j]);
+      }
+      const double srim = best - 500.0 * d / ae_km_;
       actual = prop::p526::bullington_trans_horizon(stim, srim, d, hts_, hrs, f_ghz_);
     } else {
       dkm_.clear();
       hm_.clear();
       dkm_.push_back(0.0);
       hm_.push_back(z0_);
-      for (int k : curved_.hull) {
-        dkm_.push_back(curved_.s[k]);
-        hm_.push_back(h_[k]);
+      if (nt == 0) {
+        for (int k : curved_.hull) {
+          dkm_.push_back(curved_.s[k]);
+          hm_.push_back(h_[k]);
+        }
+      } else {
+        chain_.clear();
+        for (int k = base - 1; k >= 0; k = curved_.pred[k]) chain_.push_back(k);
+        for (auto it = chain_.rbegin(); it != chain_.rend(); ++it) {
+          dkm_.push_back(curved_.s[*it]);
+          hm_.push_back(h_[*it]);
+        }
+        for (int j = 0; j < nt; ++j) {
+          dkm_.push_back(ts[j]);
+          hm_.push_back(th[j]);
+        }
       }
       dkm_.push_back(d);
       hm_.push_back(zc);
       actual = prop::p526::bullington(dkm_, hm_.data(), hts_, hrs, ae_km_, f_ghz_);
     }
 
-    // --- smooth surface (eqs. (85)-(89)) from the running sums
-    const double step = d - last_s_km_;
-    const double v1 = v1_.back() + step * (zc + last_h_);
-    const double v2 = v2_.back() + step * (zc * (2.0 * d + last_s_km_) + last_h_ * (d + 2.0 * last_s_km_));
+    // --- smooth surface (eqs. (85)-(89)) from the running sums, the tail's
+    // trapezoids added
+    double v1 = v1_[static_cast<std::size_t>(base)], v2 = v2_[static_cast<std::size_t>(base)];
+    double ps = base >= 1 ? curved_.s[base - 1] : 0.0, ph = base >= 1 ? h_[base - 1] : z0_;
+    auto segment = [&](double s1, double h1) {
+      const double step = s1 - ps;
+      v1 += step * (h1 + ph);
+      v2 += step * (h1 * (2.0 * s1 + ps) + ph * (s1 + 2.0 * ps));
+      ps = s1;
+      ph = h1;
+    };
+    for (int j = 0; j < nt; ++j) segment(ts[j], th[j]);
+    segment(d, zc);
     const double hst = (2.0 * v1 * d - v2) / (d * d);
     const double hsr = (v2 - v1 * d) / (d * d);
     double hstp = hst, hsrp = hsr;
@@ -186,11 +253,30 @@ class P526Kernel final : public prop::RayKernel {
       // the plain hull in the direction of the Tx-Rx slope; aobr = max of
       // that height over (d - d_i): the hull tangent from (d, hrs), as
       // (h_i - hrs) / (d - d_i) + slope.  Both O(log n).
-      const int ko = plain_.support(str);
-      const double hobs = plain_.w[ko] - (hts_ * (d - plain_.s[ko]) + hrs * plain_.s[ko]) / d;
-      const int kr = plain_.tangent_from_right(d, hrs);
-      const double aobr = (plain_.w[kr] - hrs) / (d - plain_.s[kr]) + str;
-      const double aobt = aobt_num_ - (hrs - hts_) / d;
+      double hobs = kNegInf, aobr = kNegInf, aobt_num = aobt_upto_[static_cast<std::size_t>(base)];
+      auto height = [&](double si, double hi) { return hi - (hts_ * (d - si) + hrs * si) / d; };
+      if (nt == 0) {
+        const int ko = plain_.support(str);
+        hobs = height(plain_.s[ko], plain_.w[ko]);
+        const int kr = plain_.tangent_from_right(d, hrs);
+        aobr = (plain_.w[kr] - hrs) / (d - plain_.s[kr]) + str;
+      } else {
+        if (base >= 1) {
+          const int ko = plain_.support_upto(base - 1, str);
+          hobs = height(plain_.s[ko], plain_.w[ko]);
+          const int kr = plain_.tangent_from_right_upto(base - 1, d, hrs);
+          aobr = (plain_.w[kr] - hrs) / (d - plain_.s[kr]) + str;
+        }
+        double hobs_t = kNegInf, aobr_t = kNegInf;
+        for (int j = 0; j < nt; ++j) {
+          hobs_t = std::max(hobs_t, th[j] - str * ts[j]);  // + hts = height(ts, th)
+          aobr_t = std::max(aobr_t, (th[j] - hrs) * inv_r[j]);
+          aobt_num = std::max(aobt_num, (th[j] - hts_) * inv_t[j]);
+        }
+        hobs = std::max(hobs, hobs_t - hts_);
+        aobr = std::max(aobr, aobr_t + str);
+      }
+      const double aobt = aobt_num - (hrs - hts_) / d;
       if (hobs > 0.0) {
         const double gt = aobt / (aobt + aobr);
         const double gr = aobr / (aobt + aobr);
@@ -267,6 +353,10 @@ class P526Kernel final : public prop::RayKernel {
   PrefixHull curved_, plain_;  // s in km
   std::vector<double> h_, v1_, v2_;
   double last_s_km_ = 0.0, last_h_ = 0.0, aobt_num_ = kNegInf, stim0_ = kNegInf;
+  std::vector<double> stim0_upto_, aobt_upto_;  // stim0_, aobt_num_ after sample i
+  std::array<double, kTail> tail_s_{}, tail_h_{}, tail_inv_t_{}, tail_inv_r_{};
+  int tail_n_ = 0;
+  std::vector<int> chain_;
   std::vector<double> dkm_, hm_;
   std::vector<int> cand_;
 };

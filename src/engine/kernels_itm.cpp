@@ -214,18 +214,10 @@ class ItmKernel final : public prop::RayKernel {
     auto f = [&](int k) { return (hull_.w[k] - wq) / (sq - hull_.s[k]); };  // hull point k = sample k + 1
     int best = -1;
     double fb = -1e300;
-    if (base_ >= 1) {
-      // walk the persistent chain of the prefix's hull from its end while the slope grows
-      int k = base_ - 1;
-      double fk = f(k);
-      for (int p = hull_.pred[k]; p >= 0; p = hull_.pred[p]) {
-        const double fp = f(p);
-        if (fp < fk) break;
-        k = p;
-        fk = fp;
-      }
+    if (base_ >= 1) {  // the prefix's hull
+      const int k = hull_.tangent_from_right_upto(base_ - 1, sq, wq);
       best = k + 1;
-      fb = fk;
+      fb = f(k);
     }
     for (int i = base_ + 1; i < n_; ++i) {
       const double si = i * xi_;

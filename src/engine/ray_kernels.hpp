@@ -68,6 +68,39 @@ struct PrefixHull {
     }
     return hull.empty() ? -1 : hull[lo];
   }
+  // On the hull of points 0..last (the persistent chain from last): the
+  // vertex maximising f, a function unimodal along the chain (a tangent
+  // slope from a point to the right of all of them, or w - m s), walking
+  // from last towards the transmitter while f does not decrease.  Returns
+  // the vertex and sets best = f(vertex); O(vertices walked).
+  template <class F>
+  int chain_argmax(int last, F f, double& best) const {
+    int k = last;
+    best = f(k);
+    for (int p = pred[k]; p >= 0; p = pred[p]) {
+      const double fp = f(p);
+      if (fp < best) break;
+      k = p;
+      best = fp;
+    }
+    return k;
+  }
+  // tangent_from_right() and support() over points 0..last only: the whole
+  // hull's answer when it is one of them (it maximises over a superset),
+  // else the walk along the prefix's chain (short when the whole hull's
+  // answer lies just after last, as it then usually does).
+  int tangent_from_right_upto(int last, double sq, double wq) const {
+    const int k = tangent_from_right(sq, wq);
+    if (k <= last) return k;
+    double unused = 0.0;
+    return chain_argmax(last, [&](int i) { return (w[i] - wq) / (sq - s[i]); }, unused);
+  }
+  int support_upto(int last, double m) const {
+    const int k = support(m);
+    if (k <= last) return k;
+    double unused = 0.0;
+    return chain_argmax(last, [&](int i) { return w[i] - m * s[i]; }, unused);
+  }
   // The point maximising w_i - m s_i (the support point in direction m): the
   // first hull vertex whose next edge is not steeper than m (binary search).
   int support(double m) const {

@@ -132,7 +132,8 @@ void measure_self_spread(const Raster<float>& z, double tx, double ty, const pro
 // engine's straight profile, and the knife-edge models are very sensitive to
 // the samples next to the receiver.  The ITM kernel takes its last 16
 // samples from the cell's own line (RayKernel::tail_samples), which closes
-// most of that gap (73 -> 96.6 % within 1 dB).
+// most of that gap (73 -> 96.6 % within 1 dB); so does the p526 kernel
+// (91 -> 99.2 %, but still cells beyond 6 dB).
 struct Expectation {
   const char* model;
   bool contract;
@@ -142,7 +143,7 @@ constexpr Expectation kExpect[] = {
     {"fspl", true, 0.99, 1.0},
     {"hata", true, 0.99, 1.0},
     {"deygout", false, 0.47, 0.80},
-    {"p526", false, 0.89, 0.985},
+    {"p526", false, 0.985, 0.9995},  // its last 16 samples from the cell's own line (measured 99.23 / 99.99 %)
     {"itm", false, 0.95, 0.995},  // its last 16 samples from the cell's own line (measured 96.6 / 99.8 %)
 };
 
@@ -245,7 +246,7 @@ TEST_CASE("radial engine is bit-identical at 1 and 2 threads") {
   prop::LinkParams link;
   link.freq_mhz = 900.0;
   // hata: cells handed to the exact computation (exact_needed); p1812: the fallback path
-  for (const std::string name : {"itm", "deygout", "hata", "p1812"}) {
+  for (const std::string name : {"itm", "deygout", "hata", "p526", "p1812"}) {
     auto model = prop::make_model(name);
     const double radius = name == "p1812" ? 4000.0 : 15000.0;
     const Raster<float> one = path_loss_radial(dem.elevation_m, x, y, *model, link, radius, 1);
