@@ -32,8 +32,8 @@
 // the ray passes up to half a cell beside the cell.  Sums over the profile
 // take the ray's prefix sums up to the tail and add the tail directly; the
 // transmitter horizon is the prefix's running maximum or a tail sample; the
-// receiver horizon is the tangent to the prefix's hull (the persistent
-// chain, walked from its end) or a tail sample.  O(kTail) a cell.
+// receiver horizon is the tangent to the prefix's hull
+// (PrefixHull::tangent_from_right_upto) or a tail sample.  O(kTail) a cell.
 #include <algorithm>
 #include <array>
 #include <cmath>
