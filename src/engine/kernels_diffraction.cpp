@@ -269,7 +269,7 @@ class P526Kernel final : public prop::RayKernel {
         }
         double hobs_t = kNegInf, aobr_t = kNegInf;
         for (int j = 0; j < nt; ++j) {
-          hobs_t = std::max(hobs_t, th[j] - str * ts[j]);  // + hts = height(ts, th)
+          hobs_t = std::max(hobs_t, th[j] - str * ts[j]);  // = height(ts, th) + hts
           aobr_t = std::max(aobr_t, (th[j] - hrs) * inv_r[j]);
           aobt_num = std::max(aobt_num, (th[j] - hts_) * inv_t[j]);
         }
