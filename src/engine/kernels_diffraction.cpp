@@ -46,8 +46,6 @@ namespace phusong::kernels {
 namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-// Samples the p526 kernel takes from the cell's own line (RayKernel::tail_samples).
-constexpr int kTail = 16;
 
 // ---------------------------------------------------------------------------
 class DeygoutKernel final : public prop::RayKernel {
@@ -131,14 +129,11 @@ class P526Kernel final : public prop::RayKernel {
     stim0_ = kNegInf;
     stim0_upto_.assign(1, kNegInf);
     aobt_upto_.assign(1, kNegInf);
-    tail_n_ = 0;
+    tail_.n = 0;
   }
 
-  int tail_samples() const noexcept override { return kTail; }
-  void cell_tail(const double* h, int count) noexcept override {
-    tail_n_ = h ? std::clamp(count, 0, kTail) : 0;
-    for (int i = 0; i < tail_n_; ++i) tail_h_[static_cast<std::size_t>(i)] = h[i];
-  }
+  int tail_samples() const noexcept override { return kCellTail; }
+  void cell_tail(const double* h, int count) noexcept override { tail_.set(h, count); }
 
   void push(double s_m, double h) noexcept override {
     const double s = s_m / 1000.0;
@@ -163,12 +158,11 @@ class P526Kernel final : public prop::RayKernel {
     const double hrs = zc + link_.rx_height_m;
     const int n_int = curved_.size();
     // The last samples from the cell's own line (cell_tail): samples base + 1
-    // .. n_int at i / (n_int + 1) of the way, heights tail_h_; the ray's
+    // .. n_int at i / (n_int + 1) of the way, heights tail_.h; the ray's
     // state is taken up to sample base (the persistent hulls' chains, the
     // running maxima and sums recorded after each sample).
-    const int nt = std::min(tail_n_, n_int);
+    const int nt = tail_.take(n_int);
     const int base = n_int - nt;
-    tail_n_ = 0;
     // their distances (km) and the reciprocals of those from each end
     for (int j = 0; j < nt; ++j) {
       const std::size_t u = static_cast<std::size_t>(j);
@@ -177,7 +171,7 @@ class P526Kernel final : public prop::RayKernel {
       tail_inv_r_[u] = 1.0 / (d - tail_s_[u]);
     }
     const double* ts = tail_s_.data();
-    const double* th = tail_h_.data();
+    const double* th = tail_.h.data();
     const double* inv_t = tail_inv_t_.data();
     const double* inv_r = tail_inv_r_.data();
 
@@ -192,17 +186,11 @@ class P526Kernel final : public prop::RayKernel {
     if (n_int > 0 && stim >= str) {
       const double wr = hrs - 500.0 * d * d / ae_km_;
       double best = kNegInf;  // max (w_i - wr) / (d - s_i)
-      if (nt == 0) {
-        const int k = curved_.tangent_from_right(d, wr);
+      if (base >= 1) {
+        const int k = curved_.tangent_from_right_upto(base - 1, d, wr);
         best = (curved_.w[k] - wr) / (d - curved_.s[k]);
-      } else {
-        if (base >= 1) {
-          const int k = curved_.tangent_from_right_upto(base - 1, d, wr);
-          best = (curved_.w[k] - wr) / (d - curved_.s[k]);
-        }
-        for (int j = 0; j < nt; ++j)
-          best = std::max(best, (th[j] - 500.0 * ts[j] * ts[j] / ae_km_ - wr) * inv_r[j]);
       }
+      for (int j = 0; j < nt; ++j) best = std::max(best, (th[j] - 500.0 * ts[j] * ts[j] / ae_km_ - wr) * inv_r[j]);
       const double srim = best - 500.0 * d / ae_km_;
       actual = prop::p526::bullington_trans_horizon(stim, srim, d, hts_, hrs, f_ghz_);
     } else {
@@ -210,22 +198,17 @@ class P526Kernel final : public prop::RayKernel {
       hm_.clear();
       dkm_.push_back(0.0);
       hm_.push_back(z0_);
-      if (nt == 0) {
-        for (int k : curved_.hull) {
-          dkm_.push_back(curved_.s[k]);
-          hm_.push_back(h_[k]);
-        }
-      } else {
-        chain_.clear();
-        for (int k = base - 1; k >= 0; k = curved_.pred[k]) chain_.push_back(k);
-        for (auto it = chain_.rbegin(); it != chain_.rend(); ++it) {
-          dkm_.push_back(curved_.s[*it]);
-          hm_.push_back(h_[*it]);
-        }
-        for (int j = 0; j < nt; ++j) {
-          dkm_.push_back(ts[j]);
-          hm_.push_back(th[j]);
-        }
+      // the hull of samples 1..base (its persistent chain; the whole hull
+      // without a tail), then the tail
+      chain_.clear();
+      for (int k = base - 1; k >= 0; k = curved_.pred[k]) chain_.push_back(k);
+      for (auto it = chain_.rbegin(); it != chain_.rend(); ++it) {
+        dkm_.push_back(curved_.s[*it]);
+        hm_.push_back(h_[*it]);
+      }
+      for (int j = 0; j < nt; ++j) {
+        dkm_.push_back(ts[j]);
+        hm_.push_back(th[j]);
       }
       dkm_.push_back(d);
       hm_.push_back(zc);
@@ -255,27 +238,20 @@ class P526Kernel final : public prop::RayKernel {
       // (h_i - hrs) / (d - d_i) + slope.  Both O(log n).
       double hobs = kNegInf, aobr = kNegInf, aobt_num = aobt_upto_[static_cast<std::size_t>(base)];
       auto height = [&](double si, double hi) { return hi - (hts_ * (d - si) + hrs * si) / d; };
-      if (nt == 0) {
-        const int ko = plain_.support(str);
+      if (base >= 1) {
+        const int ko = plain_.support_upto(base - 1, str);
         hobs = height(plain_.s[ko], plain_.w[ko]);
-        const int kr = plain_.tangent_from_right(d, hrs);
+        const int kr = plain_.tangent_from_right_upto(base - 1, d, hrs);
         aobr = (plain_.w[kr] - hrs) / (d - plain_.s[kr]) + str;
-      } else {
-        if (base >= 1) {
-          const int ko = plain_.support_upto(base - 1, str);
-          hobs = height(plain_.s[ko], plain_.w[ko]);
-          const int kr = plain_.tangent_from_right_upto(base - 1, d, hrs);
-          aobr = (plain_.w[kr] - hrs) / (d - plain_.s[kr]) + str;
-        }
-        double hobs_t = kNegInf, aobr_t = kNegInf;
-        for (int j = 0; j < nt; ++j) {
-          hobs_t = std::max(hobs_t, th[j] - str * ts[j]);  // = height(ts, th) + hts
-          aobr_t = std::max(aobr_t, (th[j] - hrs) * inv_r[j]);
-          aobt_num = std::max(aobt_num, (th[j] - hts_) * inv_t[j]);
-        }
-        hobs = std::max(hobs, hobs_t - hts_);
-        aobr = std::max(aobr, aobr_t + str);
       }
+      double hobs_t = kNegInf, aobr_t = kNegInf;
+      for (int j = 0; j < nt; ++j) {
+        hobs_t = std::max(hobs_t, th[j] - str * ts[j]);  // = height(ts, th) + hts
+        aobr_t = std::max(aobr_t, (th[j] - hrs) * inv_r[j]);
+        aobt_num = std::max(aobt_num, (th[j] - hts_) * inv_t[j]);
+      }
+      hobs = std::max(hobs, hobs_t - hts_);
+      aobr = std::max(aobr, aobr_t + str);
       const double aobt = aobt_num - (hrs - hts_) / d;
       if (hobs > 0.0) {
         const double gt = aobt / (aobt + aobr);
@@ -354,8 +330,8 @@ class P526Kernel final : public prop::RayKernel {
   std::vector<double> h_, v1_, v2_;
   double last_s_km_ = 0.0, last_h_ = 0.0, aobt_num_ = kNegInf, stim0_ = kNegInf;
   std::vector<double> stim0_upto_, aobt_upto_;  // stim0_, aobt_num_ after sample i
-  std::array<double, kTail> tail_s_{}, tail_h_{}, tail_inv_t_{}, tail_inv_r_{};
-  int tail_n_ = 0;
+  CellTail tail_;
+  std::array<double, kCellTail> tail_s_{}, tail_inv_t_{}, tail_inv_r_{};
   std::vector<int> chain_;
   std::vector<double> dkm_, hm_;
   std::vector<int> cand_;

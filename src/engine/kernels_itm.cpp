@@ -26,14 +26,14 @@
 //     length) since the last computation, and held in between: the held value
 //     belongs to a path at most 6 % shorter.  Cost per cell: O(1) amortised
 //     plus the O(1) reference attenuation.
-// The last kTail samples before the receiver come from the cell's own line
+// The last kCellTail samples before the receiver come from the cell's own line
 // (RayKernel::tail_samples; the straight profile the exact engine samples):
 // the receiver horizon and the foreground heights depend most on them, and
 // the ray passes up to half a cell beside the cell.  Sums over the profile
 // take the ray's prefix sums up to the tail and add the tail directly; the
 // transmitter horizon is the prefix's running maximum or a tail sample; the
 // receiver horizon is the tangent to the prefix's hull
-// (PrefixHull::tangent_from_right_upto) or a tail sample.  O(kTail) a cell.
+// (PrefixHull::tangent_from_right_upto) or a tail sample.  O(kCellTail) a cell.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -47,9 +47,6 @@ namespace phusong::kernels {
 namespace {
 
 inline double dim(double x, double y) { return x > y ? x - y : 0.0; }
-
-// Samples taken from the cell's own line (measured: docs/performance.md).
-constexpr int kTail = 16;
 
 class ItmKernel final : public prop::RayKernel {
  public:
@@ -68,14 +65,11 @@ class ItmKernel final : public prop::RayKernel {
     best_tx_slope_ = -1e300;
     best_upto_.assign(1, -1);
     dh_n_ = -1;
-    tail_n_ = 0;
+    tail_.n = 0;
   }
 
-  int tail_samples() const noexcept override { return kTail; }
-  void cell_tail(const double* h, int count) noexcept override {
-    tail_n_ = h ? std::clamp(count, 0, kTail) : 0;
-    for (int i = 0; i < tail_n_; ++i) tail_[static_cast<std::size_t>(i)] = h[i];
-  }
+  int tail_samples() const noexcept override { return kCellTail; }
+  void cell_tail(const double* h, int count) noexcept override { tail_.set(h, count); }
 
   void push(double s, double h) noexcept override {
     const int i = static_cast<int>(h_.size());
@@ -101,11 +95,10 @@ class ItmKernel final : public prop::RayKernel {
     zc_ = zc;
     n_ = n;
     xi_ = xi;
-    base_ = m - std::min(tail_n_, m);  // samples base_ + 1 .. m from the tail
-    tail_n_ = 0;
+    base_ = m - tail_.take(m);  // samples base_ + 1 .. m from the tail
     // sums of the tail from its start: tp0_[j] = z(base_+1) + .. + z(base_+j), tp1_ with i z(i)
     for (int j = 1; j <= m - base_; ++j) {
-      const double h = tail_[static_cast<std::size_t>(j - 1)];
+      const double h = tail_.h[static_cast<std::size_t>(j - 1)];
       tp0_[static_cast<std::size_t>(j)] = tp0_[static_cast<std::size_t>(j - 1)] + h;
       tp1_[static_cast<std::size_t>(j)] = tp1_[static_cast<std::size_t>(j - 1)] + (base_ + j) * h;
     }
@@ -168,7 +161,7 @@ class ItmKernel final : public prop::RayKernel {
   // from the cell's own line), receiver at n.
   double z(int i) const {
     if (i == n_) return zc_;
-    return i > base_ ? tail_[static_cast<std::size_t>(i - base_ - 1)] : h_[i];
+    return i > base_ ? tail_.h[static_cast<std::size_t>(i - base_ - 1)] : h_[i];
   }
   // sum of z_i and of i z_i over lo..hi (inclusive; empty when hi < lo)
   double sum0(int lo, int hi) const { return sum(lo, hi, false); }
@@ -181,7 +174,7 @@ class ItmKernel final : public prop::RayKernel {
       --hi;
     }
     if (hi > base_ && hi >= lo) {  // tail samples max(lo, base_ + 1) .. hi
-      const std::array<double, kTail + 1>& tp = weighted ? tp1_ : tp0_;
+      const std::array<double, kCellTail + 1>& tp = weighted ? tp1_ : tp0_;
       const int a = std::max(lo, base_ + 1) - base_ - 1, b = hi - base_;
       s += tp[static_cast<std::size_t>(b)] - tp[static_cast<std::size_t>(a)];
       hi = base_;
@@ -210,7 +203,6 @@ class ItmKernel final : public prop::RayKernel {
   // The sample on the upper tangent from the receiver (sq, wq) (curved
   // heights as in the hull): the hull of samples 1..base_ and the tail.
   int rx_horizon(double sq, double wq) const {
-    if (base_ == n_ - 1) return hull_.tangent_from_right(sq, wq) + 1;  // no tail: the whole hull
     auto f = [&](int k) { return (hull_.w[k] - wq) / (sq - hull_.s[k]); };  // hull point k = sample k + 1
     int best = -1;
     double fb = -1e300;
@@ -261,9 +253,9 @@ class ItmKernel final : public prop::RayKernel {
   double best_tx_slope_ = -1e300;
   std::vector<int> best_upto_;  // best_tx_ after sample i
   std::vector<double> dh_buf_;
-  std::array<double, kTail> tail_{};
-  std::array<double, kTail + 1> tp0_{}, tp1_{};  // tail sums (tp[0] = 0)
-  int tail_n_ = 0, base_ = 0;
+  CellTail tail_;
+  std::array<double, kCellTail + 1> tp0_{}, tp1_{};  // tail sums (tp[0] = 0)
+  int base_ = 0;
   int dh_n_ = -1;
   double dh_ = 0.0;
   // current query

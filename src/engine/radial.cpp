@@ -272,7 +272,7 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
     auto offer_tail = [&](const RayCell& cell, int need) {
       if (tail_wanted <= 0) return;
       const int count = std::min(tail_wanted, need);
-      w.tail.resize(static_cast<std::size_t>(std::max(count, 0)));
+      w.tail.resize(static_cast<std::size_t>(count));
       const double n1 = need + 1;
       const double dfc = (cell.c - s.fc_tx) / n1, dfr = (cell.r - s.fr_tx) / n1;
       for (int i = 0; i < count; ++i) {
@@ -284,7 +284,7 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
         }
         w.tail[static_cast<std::size_t>(i)] = z;
       }
-      k.cell_tail(w.tail.data(), std::max(count, 0));
+      k.cell_tail(w.tail.data(), count);
     };
     int pushed = 0;
     const int last = interior_count(w.cells.back().d);

@@ -1,6 +1,8 @@
 #pragma once
 // Internal to the radial engine: the built-in ray kernels and the prefix
 // upper convex hull they share.
+#include <algorithm>
+#include <array>
 #include <memory>
 #include <vector>
 
@@ -17,6 +19,25 @@ std::unique_ptr<prop::RayKernel> make_hata(const prop::Model& model, const prop:
 std::unique_ptr<prop::RayKernel> make_deygout(const prop::Model& model, const prop::LinkParams& link);
 std::unique_ptr<prop::RayKernel> make_p526(const prop::LinkParams& link);
 std::unique_ptr<prop::RayKernel> make_itm(const prop::LinkParams& link);
+
+// The samples a kernel takes from the cell's own line (RayKernel::
+// tail_samples / cell_tail): the ITM and p526 kernels take 16 (measured:
+// docs/performance.md).  set() keeps what cell_tail() offers; take() hands
+// the count for the next query (at most the samples pushed) and forgets it.
+inline constexpr int kCellTail = 16;
+struct CellTail {
+  std::array<double, kCellTail> h{};
+  int n = 0;
+  void set(const double* src, int count) {
+    n = src ? std::clamp(count, 0, kCellTail) : 0;
+    for (int i = 0; i < n; ++i) h[static_cast<std::size_t>(i)] = src[i];
+  }
+  int take(int pushed) {
+    const int t = std::min(n, pushed);
+    n = 0;
+    return t;
+  }
+};
 
 // Upper convex hull of the points pushed so far, (s, w) with s strictly
 // increasing (Andrew's monotone chain: amortised O(1) per push).  Heights w

@@ -90,15 +90,21 @@ struct State {
 };
 
 // ---- §2 preparatory computations -------------------------------------------
+// N_s = N_0 exp(-z_s / z_1), z_1 = 9.46 km (z_s = 0: N_0 itself).
+double surface_refractivity(double n0, double zsys) {
+  return zsys != 0.0 ? n0 * std::exp(-zsys / 9460.0) : n0;
+}
+// gamma_e = gamma_a (1 - 0.04665 e^(N_s / N_1)), gamma_a = 157e-9 1/m, N_1 = 179.3.
+double curvature_of(double ens) { return 157e-9 * (1.0 - 0.04665 * std::exp(ens / 179.3)); }
+
 // The link's part (wave number, Z_g) is in prepare_link(); this is the path's:
 // zsys, the mean elevation used to reduce N_0 to N_s (0 in area mode).
 void prepare(State& s, const PreparedLink& link, double zsys) {
   s.wn = link.wn;
   s.zgnd = std::complex<double>(link.zgnd_re, link.zgnd_im);
   s.inv_abs_zgnd = link.inv_abs_zgnd;
-  s.ens = link.params.n0;
-  if (zsys != 0.0) s.ens *= std::exp(-zsys / 9460.0);     // N_s = N_0 exp(-z_s / z_1), z_1 = 9.46 km
-  s.gme = 157e-9 * (1.0 - 0.04665 * std::exp(s.ens / 179.3));  // gamma_e = gamma_a (1 - 0.04665 e^(N_s/N_1))
+  s.ens = surface_refractivity(link.params.n0, zsys);
+  s.gme = curvature_of(s.ens);
 }
 
 // ---- §3 terrain analysis (point-to-point) -----------------------------------
@@ -634,7 +640,6 @@ double variability(const State& s, const PreparedLink& link, std::uint32_t& flag
   const bool no_location = kdv >= 10;
   if (no_location) kdv -= 10;
 
-  double q = 0.0;
   const double gm = link.gm;
   const double gp = link.gp;
   // effective distance
@@ -647,7 +652,7 @@ double variability(const State& s, const PreparedLink& link, std::uint32_t& flag
   const double tgtd = (sgtp - sgtd) * c.bzd1;
   double sgl = 0.0;  // location variability
   if (!no_location) {
-    q = (1.0 - 0.8 * std::exp(-s.dist / 50e3)) * s.dh * s.wn;
+    const double q = (1.0 - 0.8 * std::exp(-s.dist / 50e3)) * s.dh * s.wn;
     sgl = 10.0 * q / (q + 13.0);
   }
   double vs0 = 0.0;  // situation variability (squared)
@@ -798,9 +803,7 @@ Result point_to_point(const double* height_m, std::size_t count, double step_m,
 }
 
 double effective_curvature(double n0, double zsys_m) {
-  double ens = n0;
-  if (zsys_m != 0.0) ens *= std::exp(-zsys_m / 9460.0);  // as prepare()
-  return 157e-9 * (1.0 - 0.04665 * std::exp(ens / 179.3));
+  return curvature_of(surface_refractivity(n0, zsys_m));
 }
 
 double delta_h(const double* height_m, std::size_t count, double step_m, double x1_m, double x2_m) {
