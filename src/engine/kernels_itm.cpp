@@ -69,7 +69,7 @@ class ItmKernel final : public prop::RayKernel {
   }
 
   int tail_samples() const noexcept override { return kCellTail; }
-  void cell_tail(const double* h, int count) noexcept override { tail_.set(h, count); }
+  void cell_tail(const double* h, int count, int total) noexcept override { tail_.set(h, count, total); }
 
   void push(double s, double h) noexcept override {
     const int i = static_cast<int>(h_.size());
@@ -89,13 +89,15 @@ class ItmKernel final : public prop::RayKernel {
 
   prop::PathLoss query(double d, double zc) noexcept override {
     prop::PathLoss out;
-    const int m = static_cast<int>(h_.size()) - 1;
+    // interior samples 1..m: the ray's up to base_, then the tail's
+    int count = 0;
+    const int m = tail_.take(static_cast<int>(h_.size()) - 1, count);
     const int n = m + 1;
     const double xi = d / n;
     zc_ = zc;
     n_ = n;
     xi_ = xi;
-    base_ = m - tail_.take(m);  // samples base_ + 1 .. m from the tail
+    base_ = m - count;
     // sums of the tail from its start: tp0_[j] = z(base_+1) + .. + z(base_+j), tp1_ with i z(i)
     for (int j = 1; j <= m - base_; ++j) {
       const double h = tail_.h[static_cast<std::size_t>(j - 1)];

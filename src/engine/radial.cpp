@@ -266,25 +266,32 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
       k.cell_offset(ux * cy - uy * cx);
     };
     // Before each query of a kernel that wants them: the last interior
-    // samples along the cell's own line, sample i of `need` at i / (need + 1)
-    // of the way (in fractional grid coordinates the cell centre is (c, r)).
+    // samples of the cell's own profile as the exact engine samples it
+    // (extract_profile: ceil(d / step) segments, so need or need + 1
+    // interior samples; in fractional grid coordinates the cell centre is
+    // (c, r)).
     const int tail_wanted = k.tail_samples();
     auto offer_tail = [&](const RayCell& cell, int need) {
       if (tail_wanted <= 0) return;
-      const int count = std::min(tail_wanted, need);
+      const int segments = std::max(1, static_cast<int>(std::ceil(cell.d / step - 1e-9)));
+      const int total = segments - 1;
+      const int count = std::min(tail_wanted, total);
+      if (count <= 0 || total > need + 1 || total - count > need) {
+        k.cell_tail(nullptr, 0, 0);
+        return;
+      }
       w.tail.resize(static_cast<std::size_t>(count));
-      const double n1 = need + 1;
-      const double dfc = (cell.c - s.fc_tx) / n1, dfr = (cell.r - s.fr_tx) / n1;
+      const double dfc = (cell.c - s.fc_tx) / segments, dfr = (cell.r - s.fr_tx) / segments;
       for (int i = 0; i < count; ++i) {
-        const int j = need - count + 1 + i;
+        const int j = total - count + 1 + i;
         const double z = bilinear_cell_clamped(s.dem, s.fc_tx + j * dfc, s.fr_tx + j * dfr).value();
         if (std::isnan(z)) {
-          k.cell_tail(nullptr, 0);
+          k.cell_tail(nullptr, 0, 0);
           return;
         }
         w.tail[static_cast<std::size_t>(i)] = z;
       }
-      k.cell_tail(w.tail.data(), count);
+      k.cell_tail(w.tail.data(), count, total);
     };
     int pushed = 0;
     const int last = interior_count(w.cells.back().d);
@@ -375,7 +382,8 @@ std::unique_ptr<prop::RayKernel> make_ray_kernel(const prop::Model& model, const
 
 bool radial_is_default(std::string_view model_name) {
   // Measured in tests/reference/test_radial_agreement.cpp; the other kernels
-  // (deygout, p526, itm) do not meet the contract (docs/performance.md).
+  // do not meet the contract (deygout, itm), or not on every tile (p526:
+  // it does on Brindabella, not on the Swiss Alps; docs/performance.md).
   return model_name == "fspl" || model_name == "hata";
 }
 

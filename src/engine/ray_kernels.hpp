@@ -23,19 +23,24 @@ std::unique_ptr<prop::RayKernel> make_itm(const prop::LinkParams& link);
 // The samples a kernel takes from the cell's own line (RayKernel::
 // tail_samples / cell_tail): the ITM and p526 kernels take 16 (measured:
 // docs/performance.md).  set() keeps what cell_tail() offers; take() hands
-// the count for the next query (at most the samples pushed) and forgets it.
+// it to the next query and forgets it.
 inline constexpr int kCellTail = 16;
 struct CellTail {
   std::array<double, kCellTail> h{};
-  int n = 0;
-  void set(const double* src, int count) {
+  int n = 0, total = 0;
+  void set(const double* src, int count, int total_samples) {
     n = src ? std::clamp(count, 0, kCellTail) : 0;
+    total = total_samples;
     for (int i = 0; i < n; ++i) h[static_cast<std::size_t>(i)] = src[i];
   }
-  int take(int pushed) {
-    const int t = std::min(n, pushed);
+  // With `pushed` ray samples: the interior sample count of the query's
+  // profile (the line's own when a tail was offered whose prefix the ray
+  // covers, else `pushed`) and, in count, the tail samples that end it.
+  int take(int pushed, int& count) {
+    const bool ok = n > 0 && total >= n && total - n <= pushed;
+    count = ok ? n : 0;
     n = 0;
-    return t;
+    return ok ? total : pushed;
   }
 };
 

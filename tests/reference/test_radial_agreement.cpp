@@ -133,18 +133,20 @@ void measure_self_spread(const Raster<float>& z, double tx, double ty, const pro
 // the samples next to the receiver.  The ITM kernel takes its last 16
 // samples from the cell's own line (RayKernel::tail_samples), which closes
 // most of that gap (73 -> 96.6 % within 1 dB); so does the p526 kernel
-// (91 -> 99.2 %, but still cells beyond 6 dB).
+// (91 -> 99.3 %), which also hands the cells whose deciding samples could
+// move its loss most to the exact computation (none beyond 6 dB).
 struct Expectation {
   const char* model;
-  bool contract;
+  bool contract;    // meets it on this tile
+  bool is_default;  // radial_is_default(): meets it on every tile tested (the Alps below too)
   double floor_1db, floor_6db;  // fractions, when the contract is not met
 };
 constexpr Expectation kExpect[] = {
-    {"fspl", true, 0.99, 1.0},
-    {"hata", true, 0.99, 1.0},
-    {"deygout", false, 0.47, 0.80},
-    {"p526", false, 0.985, 0.9995},  // its last 16 samples from the cell's own line (measured 99.23 / 99.99 %)
-    {"itm", false, 0.95, 0.995},  // its last 16 samples from the cell's own line (measured 96.6 / 99.8 %)
+    {"fspl", true, true, 0.99, 1.0},
+    {"hata", true, true, 0.99, 1.0},
+    {"deygout", false, false, 0.47, 0.80},
+    {"p526", true, false, 0.99, 1.0},  // not on the Swiss Alps (test below)
+    {"itm", false, false, 0.95, 0.995},  // its last 16 samples from the cell's own line (measured 96.6 / 99.8 %)
 };
 
 TEST_CASE("radial agreement with the exact engine on real terrain, every ray kernel") {
@@ -195,7 +197,7 @@ TEST_CASE("radial agreement with the exact engine on real terrain, every ray ker
     CHECK(a.both > 500000);
     CHECK(a.only_exact == 0);
     CHECK(a.only_radial == 0);
-    CHECK(radial_is_default(name) == ex.contract);
+    CHECK(radial_is_default(name) == ex.is_default);
     if (ex.contract) {
       CHECK(a.within[2] >= 0.99 * a.both);  // >= 99 % within 1 dB
       CHECK(a.within[4] == a.both);         // none beyond 6 dB
@@ -207,11 +209,15 @@ TEST_CASE("radial agreement with the exact engine on real terrain, every ray ker
   }
 }
 
-TEST_CASE("radial hata meets the contract on the steepest tile (Swiss Alps, 90 m)") {
+TEST_CASE("radial hata and p526 on the steepest tile (Swiss Alps, 90 m)") {
   // The Hata kernel bounds the error of its section mean by the terrain's
   // slope and hands ill-conditioned cells to the exact computation; its
   // constants were tuned on this tile (kernels_basic.cpp), where a looser
   // setting let a cell 9.9 dB off through.  Four sites spread over the tile.
+  // It meets the contract here.  The p526 kernel's check covers only the
+  // samples that decide its Bullington loss (kernels_diffraction.cpp): here
+  // it leaves a few cells beyond 6 dB (measured 80 of 620 565), so it is
+  // not the scenario default (radial_is_default); held to that level.
   PHUSONG_REQUIRE_SHARED();
   DemRequest req;
   req.path = test::shared_path("geodata/terrain/srtm3_N46E008_swiss_alps.tif").string();
@@ -223,19 +229,23 @@ TEST_CASE("radial hata meets the contract on the steepest tile (Swiss Alps, 90 m
   link.freq_mhz = 1800.0;
   link.tx_height_m = 30.0;
   link.rx_height_m = 1.5;
-  auto model = prop::make_model("hata");
-  Agreement a;
-  for (int k = 0; k < 4; ++k) {
-    const double x = g.x_min + g.dx * g.cols * (0.3 + 0.13 * k);
-    const double y = g.y_top() - g.dy * g.rows * (0.35 + 0.1 * ((k * 7) % 4));
-    accumulate(path_loss_exact(z, x, y, *model, link, 20000.0), path_loss_radial(z, x, y, *model, link, 20000.0), a);
+  for (const std::string name : {"hata", "p526"}) {
+    auto model = prop::make_model(name);
+    Agreement a;
+    for (int k = 0; k < 4; ++k) {
+      const double x = g.x_min + g.dx * g.cols * (0.3 + 0.13 * k);
+      const double y = g.y_top() - g.dy * g.rows * (0.35 + 0.1 * ((k * 7) % 4));
+      accumulate(path_loss_exact(z, x, y, *model, link, 20000.0), path_loss_radial(z, x, y, *model, link, 20000.0),
+                 a);
+    }
+    MESSAGE(describe(name + ", Swiss Alps", a, 0, 0) << "; beyond 6 dB: " << a.both - a.within[4]);
+    CHECK(a.both > 500000);
+    CHECK(a.only_exact == 0);
+    CHECK(a.only_radial == 0);
+    CHECK(a.within[2] >= 0.99 * a.both);
+    if (name == "hata") CHECK(a.within[4] == a.both);
+    else CHECK(a.both - a.within[4] <= 100);
   }
-  MESSAGE(describe("hata, Swiss Alps", a, 0, 0));
-  CHECK(a.both > 500000);
-  CHECK(a.only_exact == 0);
-  CHECK(a.only_radial == 0);
-  CHECK(a.within[2] >= 0.99 * a.both);
-  CHECK(a.within[4] == a.both);
 }
 
 TEST_CASE("radial engine is bit-identical at 1 and 2 threads") {

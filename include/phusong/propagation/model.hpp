@@ -128,13 +128,16 @@ class RayKernel {
   // cell's own line (the straight profile the exact engine samples, on
   // which the knife-edge models depend most) rather than from the ray
   // returns how many it wants.  Before each query() the engine then calls
-  // cell_tail() with the heights of the last `count` interior samples, count
-  // <= min(wanted, samples pushed): with m samples pushed, sample i (i = m -
-  // count + 1 .. m) at the fraction i / (m + 1) of the straight line from
-  // the transmitter to the cell centre; count = 0 when that line crosses
-  // unknown terrain.
+  // cell_tail() with the heights of the last `count` interior samples of
+  // that profile: `total` interior samples, sample i at the fraction
+  // i / (total + 1) of the straight line from the transmitter to the cell
+  // centre (extract_profile's samples at the grid step: total is the number
+  // of ray samples pushed, or one more), count <= min(wanted, total) and
+  // total - count <= the samples pushed; the kernel's profile is then the
+  // ray's first total - count samples and the tail.  count = 0 when that
+  // line crosses unknown terrain.
   virtual int tail_samples() const noexcept { return 0; }
-  virtual void cell_tail(const double* /*height_m*/, int /*count*/) noexcept {}
+  virtual void cell_tail(const double* /*height_m*/, int /*count*/, int /*total*/) noexcept {}
 };
 
 class Model {
