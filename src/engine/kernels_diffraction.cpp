@@ -113,17 +113,23 @@ class DeygoutKernel final : public prop::RayKernel {
 // A cell lies up to half a ray spacing beside its ray, and the exact engine
 // samples its own line at another phase (i d / N against the ray's i step),
 // so a ray sample's height can be off the cell's terrain by up to the DEM
-// cell's slope bound times (lateral distance + half a step): at distance s
-// the lateral distance is |offset| s / d.  The kernel applies that to the
-// samples that decide the Bullington loss (the transmitter and receiver
-// horizons beyond the line of sight, the edge of largest v within it) and
-// hands the cell to the exact computation (exact_needed) where Lbull at the
-// ends of the resulting interval differs by more than 2 kMaxErrorDb.  It is
-// not a bound of the whole profile (another sample can overtake the horizon
-// on the cell's line), so it is measured, as the other kernels are: with it
-// no cell of the agreement test (Brindabella) is beyond 6 dB (84 without);
-// on the steeper Swiss Alps tile 80 of 620 565 still are
-// (tests/reference/test_radial_agreement.cpp).
+// cell's slope bound times (lateral distance + half a step), the lateral
+// distance at distance s being |offset| s / d (height_error()).  The kernel
+// hands the cell to the exact computation (exact_needed) where that could
+// move the loss by more than 2 kMaxErrorDb, checked on what decides it:
+//   * beyond the line of sight, Lbull (eq. (21)) at both ends of the
+//     intervals of Stim and Srim: their samples' own errors, and for Stim
+//     also any ray sample raised by the steepest slope bound so far;
+//   * within it, J(v) for the edge of largest v lowered and for every vertex
+//     of the ray's hull raised by its own error (another sample of the
+//     cell's line can overtake the edge);
+//   * hobs (eq. (87)) from a ray sample: the antenna heights above the
+//     smooth surface, htc' and hrc' (eqs. (89), (37)), at both ends of its
+//     interval, through the spherical-earth term's height gain (20 log h).
+// These are estimates, not bounds of the whole profile, so they are
+// measured, as the other kernels are (tests/reference/test_radial_agreement.cpp,
+// docs/performance.md): none beyond 6 dB on Brindabella (84 without them)
+// and on the Swiss Alps tile.
 class P526Kernel final : public prop::RayKernel {
  public:
   static constexpr double kMaxErrorDb = 3.0;
@@ -148,13 +154,17 @@ class P526Kernel final : public prop::RayKernel {
     stim_arg_upto_.assign(1, -1);
     aobt_upto_.assign(1, kNegInf);
     slope_.clear();
+    smax_upto_.assign(1, 0.0);
     offset_m_ = 0.0;
     tail_.n = 0;
   }
 
   bool wants_slopes() const noexcept override { return true; }
   void push_slopes(const double* slope, const double* /*lateral*/, int first, int end) noexcept override {
-    for (int i = first; i < end; ++i) slope_.push_back(slope[i]);
+    for (int i = first; i < end; ++i) {
+      slope_.push_back(slope[i]);
+      smax_upto_.push_back(std::max(smax_upto_.back(), slope[i]));
+    }
   }
   void cell_offset(double offset_m) noexcept override { offset_m_ = std::abs(offset_m); }
 
@@ -241,7 +251,12 @@ class P526Kernel final : public prop::RayKernel {
       const double srim = best - 500.0 * d / ae_km_;
       actual = prop::p526::bullington_trans_horizon(stim, srim, d, hts_, hrs, f_ghz_);
       // How far the two horizon slopes could move on the cell's own line
-      const double dt = stim_k >= 0 ? height_error(stim_k, d) / curved_.s[stim_k] : 0.0;
+      // (Stim: also any ray sample raised by the steepest slope bound so far,
+      // its error over its distance being at most that slope times
+      // (|offset| + step) / d)
+      double dt = stim_k >= 0 ? height_error(stim_k, d) / curved_.s[stim_k] : 0.0;
+      if (static_cast<std::size_t>(base) < smax_upto_.size())
+        dt = std::max(dt, smax_upto_[static_cast<std::size_t>(base)] * (offset_m_ + step_m()) / d);
       const double dr = srim_k >= 0 ? height_error(srim_k, d) / (d - curved_.s[srim_k]) : 0.0;
       if (dt > 0.0 || dr > 0.0) {
         const double hi = prop::p526::bullington_trans_horizon(stim + dt, srim + dr, d, hts_, hrs, f_ghz_).loss_db;
@@ -276,18 +291,30 @@ class P526Kernel final : public prop::RayKernel {
       actual = prop::p526::bullington(dkm_, hm_.data(), hts_, hrs, ae_km_, f_ghz_);
       // the edge of largest v, if a ray sample: how far v could move
       const std::size_t e = actual.edge;
+      auto lbull = [&](double v) {
+        const double luc = prop::knife_edge_j_db(v);
+        return luc + (1.0 - std::exp(-luc / 6.0)) * (10.0 + 0.02 * d);
+      };
+      const double vk = std::sqrt(0.002 * d * f_ghz_ / 0.299792458);
+      double v_lo = actual.v, v_hi = actual.v;
       if (e >= 1 && e <= chain_.size()) {
         const int k = chain_[chain_.size() - e];
         const double sk = curved_.s[k];
-        const double dv = height_error(k, d) * std::sqrt(0.002 * d * f_ghz_ / (0.299792458 * sk * (d - sk)));
-        auto lbull = [&](double v) {
-          const double luc = prop::knife_edge_j_db(v);
-          return luc + (1.0 - std::exp(-luc / 6.0)) * (10.0 + 0.02 * d);
-        };
-        if (lbull(actual.v + dv) - lbull(actual.v - dv) > 2.0 * kMaxErrorDb) {
-          out.exact_needed = true;
-          return out;
-        }
+        const double dv = height_error(k, d) * vk / std::sqrt(sk * (d - sk));
+        v_lo -= dv;
+        v_hi += dv;
+      }
+      // any other vertex of the ray's hull raised by its own error (eq. (16)'s
+      // v with the bulge 500 d_i (d - d_i) / ae)
+      const double ce = 500.0 / ae_km_;
+      for (int k : chain_) {
+        const double sk = curved_.s[k], u = sk * (d - sk);
+        const double hgt = h_[k] + ce * u - (hts_ * (d - sk) + hrs * sk) / d;
+        v_hi = std::max(v_hi, (hgt + height_error(k, d)) * vk / std::sqrt(u));
+      }
+      if (lbull(v_hi) - lbull(v_lo) > 2.0 * kMaxErrorDb) {
+        out.exact_needed = true;
+        return out;
       }
     }
 
@@ -314,8 +341,9 @@ class P526Kernel final : public prop::RayKernel {
       // (h_i - hrs) / (d - d_i) + slope.  Both O(log n).
       double hobs = kNegInf, aobr = kNegInf, aobt_num = aobt_upto_[static_cast<std::size_t>(base)];
       auto height = [&](double si, double hi) { return hi - (hts_ * (d - si) + hrs * si) / d; };
+      int ko = -1;
       if (base >= 1) {
-        const int ko = plain_.support_upto(base - 1, str);
+        ko = plain_.support_upto(base - 1, str);
         hobs = height(plain_.s[ko], plain_.w[ko]);
         const int kr = plain_.tangent_from_right_upto(base - 1, d, hrs);
         aobr = (plain_.w[kr] - hrs) / (d - plain_.s[kr]) + str;
@@ -326,7 +354,10 @@ class P526Kernel final : public prop::RayKernel {
         aobr_t = std::max(aobr_t, (th[j] - hrs) * inv_r[j]);
         aobt_num = std::max(aobt_num, (th[j] - hts_) * inv_t[j]);
       }
-      hobs = std::max(hobs, hobs_t - hts_);
+      if (hobs_t - hts_ > hobs) {
+        hobs = hobs_t - hts_;
+        ko = -1;
+      }
       aobr = std::max(aobr, aobr_t + str);
       const double aobt = aobt_num - (hrs - hts_) / d;
       if (hobs > 0.0) {
@@ -334,6 +365,21 @@ class P526Kernel final : public prop::RayKernel {
         const double gr = aobr / (aobt + aobr);
         hstp = hst - hobs * gt;
         hsrp = hsr - hobs * gr;
+        // hobs from a ray sample: how far the antenna heights above the
+        // smooth surface (eqs. (89), (37)) could move; the spherical-earth
+        // term's height gain is about 20 log of those heights
+        if (ko >= 0) {
+          const double dh = height_error(ko, d);
+          auto ratio = [&](double g, double hs0, double ground, double h_ant) {
+            const double a = h_ant - std::min(hs0 - (hobs - dh) * g, ground);
+            const double b = h_ant - std::min(hs0 - (hobs + dh) * g, ground);
+            return b / a;  // a <= b, both >= the antenna's height above ground
+          };
+          if (std::max(ratio(gt, hst, z0_, hts_), ratio(gr, hsr, zc, hrs)) > std::pow(10.0, 2.0 * kMaxErrorDb / 20.0)) {
+            out.exact_needed = true;
+            return out;
+          }
+        }
       }
     }
     const double hstd = std::min(hstp, z0_);
@@ -405,9 +451,10 @@ class P526Kernel final : public prop::RayKernel {
   double height_error(int k, double d_km) const {
     if (static_cast<std::size_t>(k) >= slope_.size()) return 0.0;
     const double s = curved_.s[k];
-    const double step_m = curved_.s[0] * 1000.0;
-    return slope_[static_cast<std::size_t>(k)] * (offset_m_ * s / d_km + 0.5 * step_m);
+    return slope_[static_cast<std::size_t>(k)] * (offset_m_ * s / d_km + 0.5 * step_m());
   }
+  // the ray's sample spacing, m (its first sample's distance)
+  double step_m() const { return curved_.s.empty() ? 0.0 : curved_.s[0] * 1000.0; }
 
   prop::LinkParams link_;
   double ae_km_, f_ghz_;
@@ -419,6 +466,7 @@ class P526Kernel final : public prop::RayKernel {
   int stim_arg_ = -1;
   std::vector<int> stim_arg_upto_;  // the sample of stim0_ after sample i (-1: none)
   std::vector<double> slope_;  // the engine's slope bound at each sample (push_slopes)
+  std::vector<double> smax_upto_;  // the largest slope bound up to sample i
   double offset_m_ = 0.0;      // |cell centre's distance from the ray|
   CellTail tail_;
   std::array<double, kCellTail> tail_s_{}, tail_inv_t_{}, tail_inv_r_{};

@@ -382,9 +382,8 @@ std::unique_ptr<prop::RayKernel> make_ray_kernel(const prop::Model& model, const
 
 bool radial_is_default(std::string_view model_name) {
   // Measured in tests/reference/test_radial_agreement.cpp; the other kernels
-  // do not meet the contract (deygout, itm), or not on every tile (p526:
-  // it does on Brindabella, not on the Swiss Alps; docs/performance.md).
-  return model_name == "fspl" || model_name == "hata";
+  // (deygout, itm) do not meet the contract (docs/performance.md).
+  return model_name == "fspl" || model_name == "hata" || model_name == "p526";
 }
 
 bool has_ray_kernel(const prop::Model& model) {
