@@ -118,14 +118,16 @@ class DeygoutKernel final : public prop::RayKernel {
 // hands the cell to the exact computation (exact_needed) where that could
 // move the loss by more than 2 kMaxErrorDb, checked on what decides it:
 //   * beyond the line of sight, Lbull (eq. (21)) at both ends of the
-//     intervals of Stim and Srim: their samples' own errors, and for Stim
-//     also any ray sample raised by the steepest slope bound so far;
+//     intervals of Stim and Srim: their samples' own errors, and upwards for
+//     Stim also any ray sample raised by the steepest slope bound so far
+//     (another sample of the cell's line can overtake the horizon);
 //   * within it, J(v) for the edge of largest v lowered and for every vertex
-//     of the ray's hull raised by its own error (another sample of the
-//     cell's line can overtake the edge);
+//     of the ray's hull raised by its own error;
 //   * hobs (eq. (87)) from a ray sample: the antenna heights above the
 //     smooth surface, htc' and hrc' (eqs. (89), (37)), at both ends of its
-//     interval, through the spherical-earth term's height gain (20 log h).
+//     interval; where their ratio (the spherical-earth height gain, about
+//     20 log h) could move max(Ldsph - Lbulls, 0) by kMaxErrorDb, that term
+//     evaluated at both ends (held to kMaxErrorDb, not twice it).
 // These are estimates, not bounds of the whole profile, so they are
 // measured, as the other kernels are (tests/reference/test_radial_agreement.cpp,
 // docs/performance.md): none beyond 6 dB on Brindabella (84 without them)
@@ -254,12 +256,13 @@ class P526Kernel final : public prop::RayKernel {
       // (Stim: also any ray sample raised by the steepest slope bound so far,
       // its error over its distance being at most that slope times
       // (|offset| + step) / d)
-      double dt = stim_k >= 0 ? height_error(stim_k, d) / curved_.s[stim_k] : 0.0;
+      const double dt = stim_k >= 0 ? height_error(stim_k, d) / curved_.s[stim_k] : 0.0;
+      double dt_up = dt;
       if (static_cast<std::size_t>(base) < smax_upto_.size())
-        dt = std::max(dt, smax_upto_[static_cast<std::size_t>(base)] * (offset_m_ + step_m()) / d);
+        dt_up = std::max(dt, smax_upto_[static_cast<std::size_t>(base)] * (offset_m_ + step_m()) / d);
       const double dr = srim_k >= 0 ? height_error(srim_k, d) / (d - curved_.s[srim_k]) : 0.0;
-      if (dt > 0.0 || dr > 0.0) {
-        const double hi = prop::p526::bullington_trans_horizon(stim + dt, srim + dr, d, hts_, hrs, f_ghz_).loss_db;
+      if (dt_up > 0.0 || dr > 0.0) {
+        const double hi = prop::p526::bullington_trans_horizon(stim + dt_up, srim + dr, d, hts_, hrs, f_ghz_).loss_db;
         // (below the straight line, the path could be in line of sight: as low as 0 dB)
         const double lo =
             stim - dt >= str ? prop::p526::bullington_trans_horizon(stim - dt, srim - dr, d, hts_, hrs, f_ghz_).loss_db
@@ -334,6 +337,8 @@ class P526Kernel final : public prop::RayKernel {
     const double hst = (2.0 * v1 * d - v2) / (d * d);
     const double hsr = (v2 - v1 * d) / (d * d);
     double hstp = hst, hsrp = hsr;
+    double smooth_swing_db = 0.0;  // how far Ldsph - Lbulls could move (hobs from a ray sample)
+    double htc_a = 0.0, hrc_a = 0.0, htc_b = 0.0, hrc_b = 0.0;
     if (n_int > 0) {
       // hobs = max h_i - (hts (d - d_i) + hrs d_i) / d: the support point of
       // the plain hull in the direction of the Tx-Rx slope; aobr = max of
@@ -370,15 +375,12 @@ class P526Kernel final : public prop::RayKernel {
         // term's height gain is about 20 log of those heights
         if (ko >= 0) {
           const double dh = height_error(ko, d);
-          auto ratio = [&](double g, double hs0, double ground, double h_ant) {
-            const double a = h_ant - std::min(hs0 - (hobs - dh) * g, ground);
-            const double b = h_ant - std::min(hs0 - (hobs + dh) * g, ground);
-            return b / a;  // a <= b, both >= the antenna's height above ground
-          };
-          if (std::max(ratio(gt, hst, z0_, hts_), ratio(gr, hsr, zc, hrs)) > std::pow(10.0, 2.0 * kMaxErrorDb / 20.0)) {
-            out.exact_needed = true;
-            return out;
-          }
+          // htc', hrc' with hobs - dh (a) and hobs + dh (b)
+          htc_a = hts_ - std::min(hst - (hobs - dh) * gt, z0_);
+          hrc_a = hrs - std::min(hsr - (hobs - dh) * gr, zc);
+          htc_b = hts_ - std::min(hst - (hobs + dh) * gt, z0_);
+          hrc_b = hrs - std::min(hsr - (hobs + dh) * gr, zc);
+          smooth_swing_db = 20.0 * std::log10(std::max(htc_b / htc_a, hrc_b / hrc_a));
         }
       }
     }
@@ -437,7 +439,31 @@ class P526Kernel final : public prop::RayKernel {
     const auto sph = prop::p526::spherical_earth(d, htc, hrc, ae_km_, f_ghz_, 0.0, link_.pol,
                                                  prop::p526::Ground{link_.eps, link_.sigma});
     // eq. (38)
-    const double ld = actual.loss_db + std::max(sph.loss_db - smooth.loss_db, 0.0);
+    const double term = sph.loss_db - smooth.loss_db;
+    // Where the height gain (20 log of the heights' ratio) could move
+    // max(term, 0) by more than kMaxErrorDb, the term itself at both ends of
+    // hobs's interval (with the same smooth-profile candidates; the
+    // threshold is half the others': at 2 kMaxErrorDb a cell 7.6 dB off
+    // passed on the Alps)
+    if (smooth_swing_db > 0.0) {
+      const double up = std::max(term + smooth_swing_db, 0.0) - std::max(term, 0.0);
+      const double down = std::max(term, 0.0) - std::max(term - smooth_swing_db, 0.0);
+      if (std::max(up, down) > kMaxErrorDb) {
+        auto term_at = [&](double ht, double hr) {
+          const double sm = prop::p526::bullington(dkm_, nullptr, ht, hr, ae_km_, f_ghz_).loss_db;
+          const double sp = prop::p526::spherical_earth(d, ht, hr, ae_km_, f_ghz_, 0.0, link_.pol,
+                                                        prop::p526::Ground{link_.eps, link_.sigma})
+                                .loss_db;
+          return std::max(sp - sm, 0.0);
+        };
+        const double t0 = std::max(term, 0.0);
+        if (std::max(std::abs(term_at(htc_a, hrc_a) - t0), std::abs(term_at(htc_b, hrc_b) - t0)) > kMaxErrorDb) {
+          out.exact_needed = true;
+          return out;
+        }
+      }
+    }
+    const double ld = actual.loss_db + std::max(term, 0.0);
     const double d3 = std::max(std::hypot(d_m, hts_ - hrs), 1.0);
     out.loss_db = prop::fspl_db(link_.freq_mhz, d3) + ld;
     out.mode = actual.line_of_sight ? prop::Mode::LineOfSight : prop::Mode::Diffraction;
