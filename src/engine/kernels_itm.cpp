@@ -12,20 +12,22 @@
 //   * transmitter horizon [Alg §3]: the sample of steepest elevation angle
 //     from the transmitter, a running maximum; receiver horizon: the upper
 //     tangent from the receiver to the convex hull of the samples (binary
-//     search).  Both are searched with the earth curvature of the ray's
-//     first N_s (at the transmitter's elevation) folded into the heights, then
-//     evaluated exactly with the path's own gamma_e; the curvatures differ by
-//     a few per cent, so only near-ties between two samples can pick another
+//     search).  Over the ray's samples both are searched with the earth
+//     curvature of the ray's first N_s (at the transmitter's elevation)
+//     folded into the heights; that candidate and the tail's best are then
+//     compared with the path's own gamma_e; the curvatures differ by a few
+//     per cent, so only near-ties between two ray samples can pick another
 //     horizon sample.
 //   * effective heights: the least-squares lines of the Algorithm (end
 //     samples at half weight) from running sums of z and i z, O(1).
 //   * delta_h, the interdecile range of the detrended profile [Alg §3], has no
 //     cheap incremental form (it resamples the section and takes order
 //     statistics).  It is recomputed exactly (itm::delta_h) for the current
-//     receiver whenever the path has grown by max(4 samples, 1/16 of its
+//     receiver whenever the path has grown by max(1 sample, 1/16 of its
 //     length) since the last computation, and held in between: the held value
-//     belongs to a path at most 6 % shorter.  Cost per cell: O(1) amortised
-//     plus the O(1) reference attenuation.
+//     belongs to a path at most 6 % shorter (on short paths, where ITM's
+//     line-of-sight attenuation reacts strongly to it, at every sample).
+//     Cost per cell: O(1) amortised plus the O(1) reference attenuation.
 // The last kCellTail samples before the receiver come from the cell's own line
 // (RayKernel::tail_samples; the straight profile the exact engine samples):
 // the receiver horizon and the foreground heights depend most on them, and
@@ -34,6 +36,12 @@
 // transmitter horizon is the prefix's running maximum or a tail sample; the
 // receiver horizon is the tangent to the prefix's hull
 // (PrefixHull::tangent_from_right_upto) or a tail sample.  O(kCellTail) a cell.
+// As the P.526 kernel does, it hands to the exact computation the cells
+// where the terrain beside the ray (its slope bound times the cell's offset
+// and the sampling phase) could open or close the line of sight, or where a
+// ray sample and a tail sample nearly tie for a horizon (its distance, and
+// the foreground fit with it, would jump): measured in
+// tests/reference/test_radial_agreement.cpp and docs/performance.md.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -66,7 +74,19 @@ class ItmKernel final : public prop::RayKernel {
     best_upto_.assign(1, -1);
     dh_n_ = -1;
     tail_.n = 0;
+    slope_.assign(1, 0.0);
+    smax_upto_.assign(1, 0.0);
+    offset_m_ = 0.0;
   }
+
+  bool wants_slopes() const noexcept override { return true; }
+  void push_slopes(const double* slope, const double* /*lateral*/, int first, int end) noexcept override {
+    for (int i = first; i < end; ++i) {
+      slope_.push_back(slope[i]);
+      smax_upto_.push_back(std::max(smax_upto_.back(), slope[i]));
+    }
+  }
+  void cell_offset(double offset_m) noexcept override { offset_m_ = std::abs(offset_m); }
 
   int tail_samples() const noexcept override { return kCellTail; }
   void cell_tail(const double* h, int count, int total) noexcept override { tail_.set(h, count, total); }
@@ -115,17 +135,34 @@ class ItmKernel final : public prop::RayKernel {
     const double slope = (zb - za_) / d;
     double the0 = slope - qc * d, the1 = -slope - qc * d, dl0 = d, dl1 = d;
     if (m >= 1) {
-      const int kt = tx_horizon();
-      const double sa = kt * xi;
-      const double q0 = (z(kt) - za_) / sa - qc * sa;
-      if (q0 > the0) {
-        the0 = q0;
+      // Where the cell's own line could open or close the line of sight, or
+      // move a horizon to another sample far away (a near-tie between a ray
+      // sample and a tail sample: the horizon distance, and with it the
+      // foreground fit, jumps), the cell is computed exactly.  dn / up: how
+      // far the horizon's elevation could move down / up (height_error()
+      // over its distance; up also by any ray sample raised by the steepest
+      // slope bound so far).
+      const Horizon ht = tx_horizon(d, qc);
+      const double sa = ht.k * xi;
+      const double dn = ht.k <= base_ ? height_error(ht.k, d) / sa : 0.0;
+      const double smax = static_cast<std::size_t>(base_) < smax_upto_.size() ? smax_upto_[static_cast<std::size_t>(base_)] : 0.0;
+      const double up = std::max(dn, smax * (offset_m_ + s_[1]) / d);
+      if (ht.tie || (ht.q > the0 ? ht.q - dn <= the0 : ht.q + up > the0)) {
+        out.exact_needed = true;
+        return out;
+      }
+      if (ht.q > the0) {
+        the0 = ht.q;
         dl0 = sa;
-        const int k = rx_horizon(d, zb - qc0_ * d * d);
-        const double sb = d - k * xi;
-        const double q1 = (z(k) - zb) / sb - qc * sb;
-        if (q1 > the1) {
-          the1 = q1;
+        const Horizon hr = rx_horizon(d, zb, qc);
+        const double sb = d - hr.k * xi;
+        const double dr = hr.k <= base_ ? height_error(hr.k, d) / sb : 0.0;
+        if (hr.tie || (hr.q > the1 ? hr.q - dr <= the1 : hr.q + dr > the1)) {
+          out.exact_needed = true;
+          return out;
+        }
+        if (hr.q > the1) {
+          the1 = hr.q;
           dl1 = sb;
         }
       }
@@ -136,7 +173,7 @@ class ItmKernel final : public prop::RayKernel {
     t.d_hzn_m[1] = dl1;
     const double xl0 = std::min(15.0 * link_.tx_height_m, 0.1 * dl0);
     const double xl1 = d - std::min(15.0 * link_.rx_height_m, 0.1 * dl1);
-    if (dh_n_ < 0 || n >= dh_n_ + std::max(4, dh_n_ / 16)) {
+    if (dh_n_ < 0 || n >= dh_n_ + std::max(1, dh_n_ / 16)) {
       dh_buf_.assign(h_.begin(), h_.begin() + base_ + 1);
       for (int i = base_ + 1; i <= m; ++i) dh_buf_.push_back(z(i));
       dh_buf_.push_back(zc);
@@ -159,6 +196,13 @@ class ItmKernel final : public prop::RayKernel {
   }
 
  private:
+  // How far ray sample i's height could be from the terrain of the cell's
+  // own line (see the P.526 kernel): the DEM cell's slope bound times the
+  // line's distance from the ray there plus half a sample spacing.
+  double height_error(int i, double d) const {
+    if (i < 1 || static_cast<std::size_t>(i) >= slope_.size()) return 0.0;
+    return slope_[static_cast<std::size_t>(i)] * (offset_m_ * s_[i] / d + 0.5 * s_[1]);
+  }
   // Heights of the current PFL profile: samples 0..n-1 (those after base_
   // from the cell's own line), receiver at n.
   double z(int i) const {
@@ -187,41 +231,56 @@ class ItmKernel final : public prop::RayKernel {
     }
     return s;
   }
-  // The sample of steepest elevation from the transmitter (searched with the
-  // ray's curvature): the prefix's running maximum or a tail sample.
-  int tx_horizon() const {
-    int best = best_upto_[static_cast<std::size_t>(base_)];
-    double best_slope = best >= 1 ? (h_[best] - qc0_ * s_[best] * s_[best] - za_) / s_[best] : -1e300;
+  // A horizon [Alg §3] of the current profile: its sample, its elevation
+  // angle with the path's curvature qc, and whether a ray sample and a tail
+  // sample are within the ray sample's height error of each other.
+  struct Horizon {
+    int k = -1;
+    double q = -1e300;
+    bool tie = false;
+  };
+  // The candidates: the prefix's (searched with the ray's curvature: `kp`)
+  // and the tail's best (with qc), the larger at qc (ties to the prefix for
+  // the transmitter, to the tail for the receiver, as the Algorithm scans).
+  template <class Angle>
+  Horizon pick(int kp, double sp, Angle angle, bool tail_wins_ties, double d) const {
+    Horizon h;
+    double qp = -1e300;
+    if (kp >= 1) {
+      qp = angle(kp);
+      h = {kp, qp, false};
+    }
+    int kb = -1;
+    double qb = -1e300;
     for (int i = base_ + 1; i < n_; ++i) {
-      const double si = i * xi_;  // a tail sample's own position on the cell's line
-      const double sl = (z(i) - qc0_ * si * si - za_) / si;
-      if (sl > best_slope) {
-        best_slope = sl;
-        best = i;
+      const double qi = angle(i);
+      if (qi > qb || (tail_wins_ties && qi == qb)) {
+        qb = qi;
+        kb = i;
       }
     }
-    return best;
+    if (kb >= 0 && (qb > h.q || (tail_wins_ties && qb == h.q))) h = {kb, qb, false};
+    h.tie = kp >= 1 && kb >= 0 && std::abs(qp - qb) <= height_error(kp, d) / sp;
+    return h;
   }
-  // The sample on the upper tangent from the receiver (sq, wq) (curved
-  // heights as in the hull): the hull of samples 1..base_ and the tail.
-  int rx_horizon(double sq, double wq) const {
-    auto f = [&](int k) { return (hull_.w[k] - wq) / (sq - hull_.s[k]); };  // hull point k = sample k + 1
-    int best = -1;
-    double fb = -1e300;
-    if (base_ >= 1) {  // the prefix's hull
-      const int k = hull_.tangent_from_right_upto(base_ - 1, sq, wq);
-      best = k + 1;
-      fb = f(k);
-    }
-    for (int i = base_ + 1; i < n_; ++i) {
+  // Steepest elevation from the transmitter: the prefix's running maximum.
+  Horizon tx_horizon(double d, double qc) const {
+    const int kp = best_upto_[static_cast<std::size_t>(base_)];
+    auto angle = [&](int i) {
       const double si = i * xi_;
-      const double fi = (z(i) - qc0_ * si * si - wq) / (sq - si);
-      if (fi >= fb) {
-        fb = fi;
-        best = i;
-      }
-    }
-    return best;
+      return (z(i) - za_) / si - qc * si;
+    };
+    return pick(kp, kp * xi_, angle, false, d);
+  }
+  // Steepest elevation from the receiver (zb: its antenna): the upper tangent
+  // to the prefix's hull (hull point k = sample k + 1).
+  Horizon rx_horizon(double d, double zb, double qc) const {
+    const int kp = base_ >= 1 ? hull_.tangent_from_right_upto(base_ - 1, d, zb - qc0_ * d * d) + 1 : -1;
+    auto angle = [&](int i) {
+      const double si = d - i * xi_;
+      return (z(i) - zb) / si - qc * si;
+    };
+    return pick(kp, d - kp * xi_, angle, true, d);
   }
   // The Algorithm's least-squares line between x1 and x2 (end samples at half
   // weight), its values at the transmitter (z0) and the receiver (zn).
@@ -257,6 +316,8 @@ class ItmKernel final : public prop::RayKernel {
   std::vector<double> dh_buf_;
   CellTail tail_;
   std::array<double, kCellTail + 1> tp0_{}, tp1_{};  // tail sums (tp[0] = 0)
+  std::vector<double> slope_, smax_upto_;  // slope bound at sample i (push_slopes), its running maximum
+  double offset_m_ = 0.0;
   int base_ = 0;
   int dh_n_ = -1;
   double dh_ = 0.0;
