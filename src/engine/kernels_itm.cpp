@@ -74,6 +74,7 @@ class ItmKernel final : public prop::RayKernel {
     best_upto_.assign(1, -1);
     dh_n_ = -1;
     tail_.n = 0;
+    line_ = nullptr;
     slope_.assign(1, 0.0);
     smax_upto_.assign(1, 0.0);
     offset_m_ = 0.0;
@@ -89,6 +90,7 @@ class ItmKernel final : public prop::RayKernel {
   void cell_offset(double offset_m) noexcept override { offset_m_ = std::abs(offset_m); }
 
   int tail_samples() const noexcept override { return kCellTail; }
+  void cell_line(const CellLine* line) noexcept override { line_ = line; }
   void cell_tail(const double* h, int count, int total) noexcept override { tail_.set(h, count, total); }
 
   void push(double s, double h) noexcept override {
@@ -142,9 +144,9 @@ class ItmKernel final : public prop::RayKernel {
       // far the horizon's elevation could move down / up (height_error()
       // over its distance; up also by any ray sample raised by the steepest
       // slope bound so far).
-      const Horizon ht = tx_horizon(d, qc);
+        const Horizon ht = tx_horizon(d, qc);
       const double sa = ht.k * xi;
-      const double dn = ht.k <= base_ ? height_error(ht.k, d) / sa : 0.0;
+      const double dn = ht.exact ? 0.0 : height_error(ht.k, d) / sa;
       const double smax = static_cast<std::size_t>(base_) < smax_upto_.size() ? smax_upto_[static_cast<std::size_t>(base_)] : 0.0;
       const double up = std::max(dn, smax * (offset_m_ + s_[1]) / d);
       if (ht.tie || (ht.q > the0 ? ht.q - dn <= the0 : ht.q + up > the0)) {
@@ -156,7 +158,7 @@ class ItmKernel final : public prop::RayKernel {
         dl0 = sa;
         const Horizon hr = rx_horizon(d, zb, qc);
         const double sb = d - hr.k * xi;
-        const double dr = hr.k <= base_ ? height_error(hr.k, d) / sb : 0.0;
+        const double dr = hr.exact ? 0.0 : height_error(hr.k, d) / sb;
         if (hr.tie || (hr.q > the1 ? hr.q - dr <= the1 : hr.q + dr > the1)) {
           out.exact_needed = true;
           return out;
@@ -238,6 +240,7 @@ class ItmKernel final : public prop::RayKernel {
     int k = -1;
     double q = -1e300;
     bool tie = false;
+    bool exact = false;  // its height is the cell's own line's (a tail sample, or probed)
   };
   // The candidates: the prefix's (searched with the ray's curvature: `kp`)
   // and the tail's best (with qc), the larger at qc (ties to the prefix for
@@ -247,28 +250,44 @@ class ItmKernel final : public prop::RayKernel {
     Horizon h;
     double qp = -1e300;
     if (kp >= 1) {
-      qp = angle(kp);
-      h = {kp, qp, false};
+      // with the cell's own line known (cell_line), the candidate and its
+      // two neighbours at their heights there
+      bool probed = false;
+      if (line_) {
+        const int k0 = kp;
+        for (int i = std::max(1, k0 - 1); i <= std::min(base_, k0 + 1); ++i) {
+          const double qi = angle(i, line_->height_m(i));
+          if (qi > qp) {  // false for NaN
+            qp = qi;
+            kp = i;
+            probed = true;
+          }
+        }
+      }
+      if (!probed) qp = angle(kp, z(kp));
+      h = {kp, qp, false, probed};
     }
     int kb = -1;
     double qb = -1e300;
     for (int i = base_ + 1; i < n_; ++i) {
-      const double qi = angle(i);
+      const double qi = angle(i, z(i));
       if (qi > qb || (tail_wins_ties && qi == qb)) {
         qb = qi;
         kb = i;
       }
     }
-    if (kb >= 0 && (qb > h.q || (tail_wins_ties && qb == h.q))) h = {kb, qb, false};
+    if (kb >= 0 && (qb > h.q || (tail_wins_ties && qb == h.q))) h = {kb, qb, false, true};
+    // another ray sample near the candidate may still stand higher on the
+    // cell's line: a near-tie with the tail is left to the exact computation
     h.tie = kp >= 1 && kb >= 0 && std::abs(qp - qb) <= height_error(kp, d) / sp;
     return h;
   }
   // Steepest elevation from the transmitter: the prefix's running maximum.
   Horizon tx_horizon(double d, double qc) const {
     const int kp = best_upto_[static_cast<std::size_t>(base_)];
-    auto angle = [&](int i) {
+    auto angle = [&](int i, double zi) {
       const double si = i * xi_;
-      return (z(i) - za_) / si - qc * si;
+      return (zi - za_) / si - qc * si;
     };
     return pick(kp, kp * xi_, angle, false, d);
   }
@@ -276,9 +295,9 @@ class ItmKernel final : public prop::RayKernel {
   // to the prefix's hull (hull point k = sample k + 1).
   Horizon rx_horizon(double d, double zb, double qc) const {
     const int kp = base_ >= 1 ? hull_.tangent_from_right_upto(base_ - 1, d, zb - qc0_ * d * d) + 1 : -1;
-    auto angle = [&](int i) {
+    auto angle = [&](int i, double zi) {
       const double si = d - i * xi_;
-      return (z(i) - zb) / si - qc * si;
+      return (zi - zb) / si - qc * si;
     };
     return pick(kp, d - kp * xi_, angle, true, d);
   }
@@ -315,6 +334,7 @@ class ItmKernel final : public prop::RayKernel {
   std::vector<int> best_upto_;  // best_tx_ after sample i
   std::vector<double> dh_buf_;
   CellTail tail_;
+  const CellLine* line_ = nullptr;
   std::array<double, kCellTail + 1> tp0_{}, tp1_{};  // tail sums (tp[0] = 0)
   std::vector<double> slope_, smax_upto_;  // slope bound at sample i (push_slopes), its running maximum
   double offset_m_ = 0.0;

@@ -213,6 +213,18 @@ void sample_ray(const Setup& s, double ux, double uy, int last, std::vector<doub
   }
 }
 
+// The cell's own line (RayKernel::CellLine): sample i at (fc0 + i dfc,
+// fr0 + i dfr) in fractional grid coordinates, bilinear as the exact
+// engine's profile (NaN where unknown).
+struct LineProbe final : prop::RayKernel::CellLine {
+  const Raster<float>& dem;
+  double fc0, fr0, dfc = 0.0, dfr = 0.0;
+  LineProbe(const Raster<float>& d, double fc, double fr) : dem(d), fc0(fc), fr0(fr) {}
+  double height_m(int i) const noexcept override {
+    return bilinear_cell_clamped(dem, fc0 + i * dfc, fr0 + i * dfr).value();
+  }
+};
+
 // A kernel's answer as the cell's value; where the kernel asks for it, the
 // cell computed as the exact engine does (path_loss_exact: the model on the
 // profile sampled along the cell's own line).
@@ -271,6 +283,7 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
     // interior samples; in fractional grid coordinates the cell centre is
     // (c, r)).
     const int tail_wanted = k.tail_samples();
+    LineProbe probe{s.dem, s.fc_tx, s.fr_tx};
     auto offer_tail = [&](const RayCell& cell, int need) {
       if (tail_wanted <= 0) return;
       const int segments = std::max(1, static_cast<int>(std::ceil(cell.d / step - 1e-9)));
@@ -278,20 +291,23 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
       const int count = std::min(tail_wanted, total);
       if (count <= 0 || total > need + 1 || total - count > need) {
         k.cell_tail(nullptr, 0, 0);
+        k.cell_line(nullptr);
         return;
       }
       w.tail.resize(static_cast<std::size_t>(count));
-      const double dfc = (cell.c - s.fc_tx) / segments, dfr = (cell.r - s.fr_tx) / segments;
+      probe.dfc = (cell.c - s.fc_tx) / segments;
+      probe.dfr = (cell.r - s.fr_tx) / segments;
       for (int i = 0; i < count; ++i) {
-        const int j = total - count + 1 + i;
-        const double z = bilinear_cell_clamped(s.dem, s.fc_tx + j * dfc, s.fr_tx + j * dfr).value();
+        const double z = probe.height_m(total - count + 1 + i);
         if (std::isnan(z)) {
           k.cell_tail(nullptr, 0, 0);
+          k.cell_line(nullptr);
           return;
         }
         w.tail[static_cast<std::size_t>(i)] = z;
       }
       k.cell_tail(w.tail.data(), count, total);
+      k.cell_line(&probe);
     };
     int pushed = 0;
     const int last = interior_count(w.cells.back().d);

@@ -146,7 +146,7 @@ constexpr Expectation kExpect[] = {
     {"hata", true, 0.99, 1.0},
     {"deygout", false, 0.47, 0.80},
     {"p526", true, 0.99, 1.0},
-    {"itm", false, 0.975, 0.9995},  // measured 98.06 / 99.98 % (the held delta_h stays)
+    {"itm", false, 0.985, 0.9998},  // measured 98.79 / 99.985 % (the held delta_h stays)
 };
 
 TEST_CASE("radial agreement with the exact engine on real terrain, every ray kernel") {

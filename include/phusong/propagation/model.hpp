@@ -138,6 +138,16 @@ class RayKernel {
   // line crosses unknown terrain.
   virtual int tail_samples() const noexcept { return 0; }
   virtual void cell_tail(const double* /*height_m*/, int /*count*/, int /*total*/) noexcept {}
+  // With the tail, the same profile's height at any interior sample i
+  // (1 .. total), for the few samples a kernel needs beyond the tail (a
+  // horizon that the ray's samples leave in doubt); null when the tail is
+  // not offered.  Valid until the next cell_tail().
+  class CellLine {
+   public:
+    virtual ~CellLine() = default;
+    virtual double height_m(int i) const noexcept = 0;
+  };
+  virtual void cell_line(const CellLine* /*line*/) noexcept {}
 };
 
 class Model {
