@@ -155,20 +155,15 @@ class P526Kernel final : public prop::RayKernel {
     stim0_upto_.assign(1, kNegInf);
     stim_arg_upto_.assign(1, -1);
     aobt_upto_.assign(1, kNegInf);
-    slope_.clear();
-    smax_upto_.assign(1, 0.0);
-    offset_m_ = 0.0;
+    beside_.clear();
     tail_.n = 0;
   }
 
   bool wants_slopes() const noexcept override { return true; }
   void push_slopes(const double* slope, const double* /*lateral*/, int first, int end) noexcept override {
-    for (int i = first; i < end; ++i) {
-      slope_.push_back(slope[i]);
-      smax_upto_.push_back(std::max(smax_upto_.back(), slope[i]));
-    }
+    beside_.push(slope, first, end);
   }
-  void cell_offset(double offset_m) noexcept override { offset_m_ = std::abs(offset_m); }
+  void cell_offset(double offset_m) noexcept override { beside_.offset_m = std::abs(offset_m); }
 
   int tail_samples() const noexcept override { return kCellTail; }
   void cell_tail(const double* h, int count, int total) noexcept override { tail_.set(h, count, total); }
@@ -258,8 +253,7 @@ class P526Kernel final : public prop::RayKernel {
       // (|offset| + step) / d)
       const double dt = stim_k >= 0 ? height_error(stim_k, d) / curved_.s[stim_k] : 0.0;
       double dt_up = dt;
-      if (static_cast<std::size_t>(base) < smax_upto_.size())
-        dt_up = std::max(dt, smax_upto_[static_cast<std::size_t>(base)] * (offset_m_ + step_m()) / d);
+      dt_up = std::max(dt, beside_.max_slope(base) * (beside_.offset_m + step_m()) / d);
       const double dr = srim_k >= 0 ? height_error(srim_k, d) / (d - curved_.s[srim_k]) : 0.0;
       if (dt_up > 0.0 || dr > 0.0) {
         const double hi = prop::p526::bullington_trans_horizon(stim + dt_up, srim + dr, d, hts_, hrs, f_ghz_).loss_db;
@@ -471,14 +465,9 @@ class P526Kernel final : public prop::RayKernel {
   }
 
  private:
-  // A bound of how far ray sample k's height could be from the terrain the
-  // cell's own line crosses at the same distance: the cell's slope bound
-  // times the line's distance from the ray there plus half a sample spacing.
-  double height_error(int k, double d_km) const {
-    if (static_cast<std::size_t>(k) >= slope_.size()) return 0.0;
-    const double s = curved_.s[k];
-    return slope_[static_cast<std::size_t>(k)] * (offset_m_ * s / d_km + 0.5 * step_m());
-  }
+  // How far hull point k's height (ray sample k + 1) could be from the
+  // terrain of the cell's own line (BesideRay).
+  double height_error(int k, double d_km) const { return beside_.height_error(k + 1, curved_.s[k], d_km, step_m()); }
   // the ray's sample spacing, m (its first sample's distance)
   double step_m() const { return curved_.s.empty() ? 0.0 : curved_.s[0] * 1000.0; }
 
@@ -491,9 +480,7 @@ class P526Kernel final : public prop::RayKernel {
   std::vector<double> stim0_upto_, aobt_upto_;  // stim0_, aobt_num_ after sample i
   int stim_arg_ = -1;
   std::vector<int> stim_arg_upto_;  // the sample of stim0_ after sample i (-1: none)
-  std::vector<double> slope_;  // the engine's slope bound at each sample (push_slopes)
-  std::vector<double> smax_upto_;  // the largest slope bound up to sample i
-  double offset_m_ = 0.0;      // |cell centre's distance from the ray|
+  BesideRay beside_;
   CellTail tail_;
   std::array<double, kCellTail> tail_s_{}, tail_inv_t_{}, tail_inv_r_{};
   std::vector<int> chain_;

@@ -75,19 +75,14 @@ class ItmKernel final : public prop::RayKernel {
     dh_n_ = -1;
     tail_.n = 0;
     line_ = nullptr;
-    slope_.assign(1, 0.0);
-    smax_upto_.assign(1, 0.0);
-    offset_m_ = 0.0;
+    beside_.clear();
   }
 
   bool wants_slopes() const noexcept override { return true; }
   void push_slopes(const double* slope, const double* /*lateral*/, int first, int end) noexcept override {
-    for (int i = first; i < end; ++i) {
-      slope_.push_back(slope[i]);
-      smax_upto_.push_back(std::max(smax_upto_.back(), slope[i]));
-    }
+    beside_.push(slope, first, end);
   }
-  void cell_offset(double offset_m) noexcept override { offset_m_ = std::abs(offset_m); }
+  void cell_offset(double offset_m) noexcept override { beside_.offset_m = std::abs(offset_m); }
 
   int tail_samples() const noexcept override { return kCellTail; }
   void cell_line(const CellLine* line) noexcept override { line_ = line; }
@@ -147,8 +142,7 @@ class ItmKernel final : public prop::RayKernel {
         const Horizon ht = tx_horizon(d, qc);
       const double sa = ht.k * xi;
       const double dn = ht.exact ? 0.0 : height_error(ht.k, d) / sa;
-      const double smax = static_cast<std::size_t>(base_) < smax_upto_.size() ? smax_upto_[static_cast<std::size_t>(base_)] : 0.0;
-      const double up = std::max(dn, smax * (offset_m_ + s_[1]) / d);
+      const double up = std::max(dn, beside_.max_slope(base_) * (beside_.offset_m + s_[1]) / d);
       if (ht.tie || (ht.q > the0 ? ht.q - dn <= the0 : ht.q + up > the0)) {
         out.exact_needed = true;
         return out;
@@ -199,11 +193,9 @@ class ItmKernel final : public prop::RayKernel {
 
  private:
   // How far ray sample i's height could be from the terrain of the cell's
-  // own line (see the P.526 kernel): the DEM cell's slope bound times the
-  // line's distance from the ray there plus half a sample spacing.
+  // own line (BesideRay).
   double height_error(int i, double d) const {
-    if (i < 1 || static_cast<std::size_t>(i) >= slope_.size()) return 0.0;
-    return slope_[static_cast<std::size_t>(i)] * (offset_m_ * s_[i] / d + 0.5 * s_[1]);
+    return i >= 1 && i < static_cast<int>(s_.size()) ? beside_.height_error(i, s_[i], d, s_[1]) : 0.0;
   }
   // Heights of the current PFL profile: samples 0..n-1 (those after base_
   // from the cell's own line), receiver at n.
@@ -336,8 +328,7 @@ class ItmKernel final : public prop::RayKernel {
   CellTail tail_;
   const CellLine* line_ = nullptr;
   std::array<double, kCellTail + 1> tp0_{}, tp1_{};  // tail sums (tp[0] = 0)
-  std::vector<double> slope_, smax_upto_;  // slope bound at sample i (push_slopes), its running maximum
-  double offset_m_ = 0.0;
+  BesideRay beside_;
   int base_ = 0;
   int dh_n_ = -1;
   double dh_ = 0.0;

@@ -44,6 +44,39 @@ struct CellTail {
   }
 };
 
+// The terrain beside the ray, for kernels that hand ill-conditioned cells to
+// the exact computation (RayKernel::wants_slopes): each sample's slope bound
+// (m/m) and their running maximum, indexed by sample (0: the transmitter,
+// unused), and the cell's distance from the ray.  A cell's own line passes
+// |offset| s / d beside ray sample s and samples at another phase, so ray
+// sample i's height can be off the line's by up to its slope bound times
+// (|offset| s / d + half a sample spacing).
+struct BesideRay {
+  std::vector<double> slope{0.0}, smax_upto{0.0};
+  double offset_m = 0.0;
+  void clear() {
+    slope.assign(1, 0.0);
+    smax_upto.assign(1, 0.0);
+    offset_m = 0.0;
+  }
+  void push(const double* s, int first, int end) {
+    for (int i = first; i < end; ++i) {
+      slope.push_back(s[i]);
+      smax_upto.push_back(std::max(smax_upto.back(), s[i]));
+    }
+  }
+  // sample i at distance s of a path of length d (the same unit), samples
+  // step_m apart; 0 when no slopes were pushed
+  double height_error(int i, double s, double d, double step_m) const {
+    if (i < 1 || static_cast<std::size_t>(i) >= slope.size()) return 0.0;
+    return slope[static_cast<std::size_t>(i)] * (offset_m * s / d + 0.5 * step_m);
+  }
+  // the largest slope bound of samples 1..n (0 when unknown)
+  double max_slope(int n) const {
+    return n >= 0 && static_cast<std::size_t>(n) < smax_upto.size() ? smax_upto[static_cast<std::size_t>(n)] : 0.0;
+  }
+};
+
 // Upper convex hull of the points pushed so far, (s, w) with s strictly
 // increasing (Andrew's monotone chain: amortised O(1) per push).  Heights w
 // usually have the earth's curvature folded in: w = h - s^2 / (2 a_e), the
