@@ -142,7 +142,8 @@ class ItmKernel final : public prop::RayKernel {
         const Horizon ht = tx_horizon(d, qc);
       const double sa = ht.k * xi;
       const double dn = ht.exact ? 0.0 : height_error(ht.k, d) / sa;
-      const double up = std::max(dn, beside_.max_slope(base_) * (beside_.offset_m + s_[1]) / d);
+      const double step = s_.size() > 1 ? s_[1] : xi;  // (the tail can hold the only sample)
+      const double up = std::max(dn, beside_.max_slope(base_) * (beside_.offset_m + step) / d);
       if (ht.tie || (ht.q > the0 ? ht.q - dn <= the0 : ht.q + up > the0)) {
         out.exact_needed = true;
         return out;
