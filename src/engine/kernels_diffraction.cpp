@@ -252,8 +252,7 @@ class P526Kernel final : public prop::RayKernel {
       // its error over its distance being at most that slope times
       // (|offset| + step) / d)
       const double dt = stim_k >= 0 ? height_error(stim_k, d) / curved_.s[stim_k] : 0.0;
-      double dt_up = dt;
-      dt_up = std::max(dt, beside_.max_slope(base) * (beside_.offset_m + step_m()) / d);
+      const double dt_up = std::max(dt, beside_.max_slope(base) * (beside_.offset_m + step_m()) / d);
       const double dr = srim_k >= 0 ? height_error(srim_k, d) / (d - curved_.s[srim_k]) : 0.0;
       if (dt_up > 0.0 || dr > 0.0) {
         const double hi = prop::p526::bullington_trans_horizon(stim + dt_up, srim + dr, d, hts_, hrs, f_ghz_).loss_db;

@@ -139,7 +139,7 @@ class ItmKernel final : public prop::RayKernel {
       // far the horizon's elevation could move down / up (height_error()
       // over its distance; up also by any ray sample raised by the steepest
       // slope bound so far).
-        const Horizon ht = tx_horizon(d, qc);
+      const Horizon ht = tx_horizon(d, qc);
       const double sa = ht.k * xi;
       const double dn = ht.exact ? 0.0 : height_error(ht.k, d) / sa;
       const double step = s_.size() > 1 ? s_[1] : xi;  // (the tail can hold the only sample)
