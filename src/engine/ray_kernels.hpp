@@ -77,6 +77,65 @@ struct BesideRay {
   }
 };
 
+// Upper bounds of the cell's own line's heights at the ray's samples, kept
+// over blocks of samples, so that a kernel can find every sample whose
+// height on the cell's line could pass a test without reading them all.
+// Sample i's height on the line is taken to be at most a_i + k b_i, with
+// a_i = h_i + slope_i step / 2 and b_i = slope_i s_i (s_i its distance along
+// the ray, slope_i BesideRay's bound) and k = |offset| / d + (step - xi) /
+// step for a cell at distance d, |offset| beside the ray, whose line is
+// sampled every xi: line sample i lies |offset| s_i / d beside ray sample i
+// and i (step - xi) before it; step / 2 for the slope bound's own cell.
+// An estimate, like BesideRay's (the slope bound is the ray sample's DEM
+// cell's), held by the agreement tests.  Levels of 8-fold maxima: samples,
+// blocks of 8, 64, 512.
+struct LineBounds {
+  static constexpr int kLevels = 4;
+  std::array<std::vector<double>, kLevels> a, b;
+  void clear() {
+    for (auto& v : a) v.clear();
+    for (auto& v : b) v.clear();
+  }
+  int size() const { return static_cast<int>(a[0].size()); }
+  void push(double ai, double bi) {
+    const auto i = static_cast<std::size_t>(size());
+    for (int l = 0; l < kLevels; ++l) {
+      const std::size_t j = i >> (3 * l);
+      if (j == a[l].size()) {
+        a[l].push_back(ai);
+        b[l].push_back(bi);
+      } else {
+        a[l][j] = std::max(a[l][j], ai);
+        b[l][j] = std::max(b[l][j], bi);
+      }
+    }
+  }
+  // Samples lo..hi (< size()) in increasing order: a block is entered only
+  // when may(first, last, max a, max b) holds for its samples first..last
+  // within lo..hi, and leaf(i) is called for each sample i that passes
+  // may(i, i, a_i, b_i).  may may depend on what leaf has found so far.
+  template <class May, class Leaf>
+  void visit(int lo, int hi, May&& may, Leaf&& leaf) const {
+    if (lo > hi) return;
+    constexpr int top = kLevels - 1;
+    for (int j = lo >> (3 * top); j <= hi >> (3 * top); ++j) visit_block(top, j, lo, hi, may, leaf);
+  }
+
+ private:
+  template <class May, class Leaf>
+  void visit_block(int l, int j, int lo, int hi, May& may, Leaf& leaf) const {
+    const int first = std::max(lo, j << (3 * l)), last = std::min(hi, ((j + 1) << (3 * l)) - 1);
+    if (first > last) return;
+    const auto ju = static_cast<std::size_t>(j);
+    if (!may(first, last, a[l][ju], b[l][ju])) return;
+    if (l == 0) {
+      leaf(first);
+      return;
+    }
+    for (int c = j * 8; c < j * 8 + 8 && (c << (3 * (l - 1))) <= last; ++c) visit_block(l - 1, c, lo, hi, may, leaf);
+  }
+};
+
 // Upper convex hull of the points pushed so far, (s, w) with s strictly
 // increasing (Andrew's monotone chain: amortised O(1) per push).  Heights w
 // usually have the earth's curvature folded in: w = h - s^2 / (2 a_e), the
