@@ -268,7 +268,7 @@ class ItmKernel final : public prop::RayKernel {
       // with the cell's own line known (cell_line): the candidate at its
       // height there, then every prefix sample that could stand higher
       if (line_) {
-        search_line(kp, qp, angle, y_of, zend, qc, d);
+        search_line(kp, qp, y_of, zend, qc, d);
       } else {
         qp = angle(kp, z(kp));
       }
@@ -324,38 +324,12 @@ class ItmKernel final : public prop::RayKernel {
       else bounds_.push(h_[iu] + 0.5 * step * slope, slope * s_[iu]);
     }
   }
-  // The prefix sample (1..base_) of steepest angle(i, height) on the cell's
-  // own line, seeded with kp: every sample whose height there could give
-  // more than the best so far is read (LineBounds).  A horizon seen from an
-  // antenna at height zend: angle = (z - zend) / y - qc y with y = y_of(i)
-  // its distance from that end, so sample i can beat q only if
-  // z - zend - qc y^2 - q y > 0.
-  template <class Angle, class Y>
-  void search_line(int& kp, double& qp, Angle angle, Y y_of, double zend, double qc, double d) const {
-    qp = angle(kp, line_->height_m(kp));  // NaN: every sample is read
-    if (!(qp > -1e300)) qp = -1e300;
+  // The prefix sample (1..base_) of steepest angle on the cell's own line,
+  // seeded with the ray's candidate kp (steepest_on_line).
+  template <class Y>
+  void search_line(int& kp, double& qp, Y y_of, double zend, double qc, double d) const {
     const double k = beside_.offset_m / d + std::max(0.0, 1.0 - xi_ / ray_step(xi_));
-    auto gmin = [&](double y0, double y1) {
-      auto g = [&](double y) { return (qc * y + qp) * y; };
-      double m = std::min(g(y0), g(y1));
-      if (qc > 0.0) {
-        const double yv = -qp / (2.0 * qc);
-        if (yv > y0 && yv < y1) m = std::min(m, g(yv));
-      }
-      return m;
-    };
-    auto may = [&](int first, int last, double a, double b) {
-      const double y0 = y_of(first), y1 = y_of(last);
-      return a + k * b - zend - gmin(std::min(y0, y1), std::max(y0, y1)) > 0.0;
-    };
-    auto leaf = [&](int i) {
-      const double qi = angle(i, line_->height_m(i));
-      if (qi > qp) {  // false for NaN
-        qp = qi;
-        kp = i;
-      }
-    };
-    bounds_.visit(1, base_, may, leaf);
+    steepest_on_line(bounds_, *line_, 1, base_, y_of, zend, qc, k, kp, qp);
   }
   // The Algorithm's least-squares line between x1 and x2 (end samples at half
   // weight), its values at the transmitter (z0) and the receiver (zn).

@@ -136,6 +136,48 @@ struct LineBounds {
   }
 };
 
+// The sample i of lo..hi that maximises the elevation angle
+// (z_i - zend) / y_i - a y_i on the cell's own line (z_i = line.height_m(i),
+// y_i = y_of(i) > 0 its distance from the end whose antenna is at zend; a:
+// the earth's curvature term), starting from the sample kp: every sample
+// whose LineBounds bound (factor k) could give more than the best so far is
+// read.  Sample i can beat q only if z - zend - a y^2 - q y > 0; a block is
+// skipped when its bound minus the least of a y^2 + q y over its y range
+// stays below zend.  On return kp, q are the best sample and its angle (q
+// stays -1e300 and kp unchanged when every reading is NaN).
+template <class Y>
+void steepest_on_line(const LineBounds& bounds, const prop::RayKernel::CellLine& line, int lo, int hi, Y y_of,
+                      double zend, double a, double k, int& kp, double& q) {
+  auto angle = [&](int i) {
+    const double yi = y_of(i);
+    return (line.height_m(i) - zend) / yi - a * yi;
+  };
+  q = angle(kp);
+  if (!(q > -1e300)) q = -1e300;  // NaN: every sample is read
+  auto least = [&](double y0, double y1) {  // of g(y) = a y^2 + q y over [y0, y1]
+    auto g = [&](double y) { return (a * y + q) * y; };
+    double m = std::min(g(y0), g(y1));
+    if (a > 0.0) {
+      const double yv = -q / (2.0 * a);
+      if (yv > y0 && yv < y1) m = std::min(m, g(yv));
+    }
+    return m;
+  };
+  bounds.visit(
+      lo, hi,
+      [&](int first, int last, double ba, double bb) {
+        const double y0 = y_of(first), y1 = y_of(last);
+        return ba + k * bb - zend - least(std::min(y0, y1), std::max(y0, y1)) > 0.0;
+      },
+      [&](int i) {
+        const double qi = angle(i);
+        if (qi > q) {  // false for NaN
+          q = qi;
+          kp = i;
+        }
+      });
+}
+
 // Upper convex hull of the points pushed so far, (s, w) with s strictly
 // increasing (Andrew's monotone chain: amortised O(1) per push).  Heights w
 // usually have the earth's curvature folded in: w = h - s^2 / (2 a_e), the
