@@ -338,7 +338,9 @@ std::string fmt8(double v) {
 double cx(int c) { return kX0 + (c + 0.5) * kCell; }
 double cy(int r) { return kY0 - (r + 0.5) * kCell; }
 
-// A scenario with one omni LTE site (1800 MHz, 58 dBm EIRP, 30 m) at grid cell (100, 100).
+// A scenario with one omni LTE site (1800 MHz, 58 dBm EIRP, 30 m) at grid cell (100, 100),
+// on the exact engine: it computes each cell on the profile p2p is given (the
+// fast engine's agreement with it is tests/reference/test_radial_agreement.cpp's).
 void write_scenario(const fs::path& dir, const std::string& model) {
   write_dem(dir / "dem.tif");
   auto [slon, slat] = lonlat(cx(100), cy(100));
@@ -354,7 +356,7 @@ void write_scenario(const fs::path& dir, const std::string& model) {
                                        fmt8(blat) + "\n");
   write_text(dir / "scenario.yaml", "name: consistency\ninputs:\n  dem: dem.tif\n  sites: sites.csv\n"
                                     "  villages: villages.csv\ngrid:\n  crs: EPSG:32648\n  resolution_m: 30\n"
-                                    "model:\n  name: " + model + "\nradio:\n  technology: lte\n  threshold_dbm: -110\n"
+                                    "model:\n  name: " + model + "\n  engine: exact\nradio:\n  technology: lte\n  threshold_dbm: -110\n"
                                     "  radius_km: 2.9\noutput:\n  dir: out\n");
 }
 
