@@ -67,7 +67,7 @@ CoverageReport analyse(const Composite& comp, const std::vector<Village>& villag
   for (const auto& c : communes) {
     if (index.count(c.name)) continue;
     index[c.name] = rep.communes.size();
-    rep.communes.push_back(CommuneStats{c.name});
+    rep.communes.emplace_back().name = c.name;
   }
   rep.district.name = "district";
   for (size_t i = 0; i < villages.size(); ++i) {
@@ -90,7 +90,7 @@ CoverageReport analyse(const Composite& comp, const std::vector<Village>& villag
     const std::string cname = v.commune.empty() ? "(no commune)" : v.commune;
     if (!index.count(cname)) {
       index[cname] = rep.communes.size();
-      rep.communes.push_back(CommuneStats{cname});
+      rep.communes.emplace_back().name = cname;
     }
     for (CommuneStats* s : {&rep.communes[index[cname]], &rep.district}) {
       ++s->villages_total;

@@ -199,7 +199,9 @@ class DeygoutKernel final : public prop::RayKernel {
               const double umin = std::min((x0 - xa) * (xb - x0), (x1 - xa) * (xb - x1));
               const double umax = (xc - xa) * (xb - xc);
               const double line_min = ya + slope * ((slope >= 0.0 ? x0 : x1) - xa);
-              return ba + kb * bb + bulge(xm) - line_min - r * std::sqrt(r >= 0.0 ? umin : umax) > 0.0;
+              // A - r sqrt(u) > 0, squared: no square root per block
+              const double a = ba + kb * bb + bulge(xm) - line_min;
+              return r >= 0.0 ? a > 0.0 && a * a > r * r * umin : a > 0.0 || r * r * umax > a * a;
             },
             [&](int i) { offer(i, line_->height_m(i)); });
       }
