@@ -140,7 +140,7 @@ class DeygoutKernel final : public prop::RayKernel {
     const double dx = d / (n_int + 1);
     const double step = hull_.size() > 0 ? hull_.s[0] : dx;
     extend_bounds(base, step);
-    const double kb = beside_.offset_m / d + std::max(0.0, 1.0 - dx / step);
+    const double kb = LineBounds::factor(beside_.offset_m, d, dx, step);
     auto x_of = [&](int i) { return i * dx; };
     auto height = [&](int i) {
       return i > base ? tail_.h[static_cast<std::size_t>(i - base - 1)] : line_->height_m(i);
@@ -229,14 +229,11 @@ class DeygoutKernel final : public prop::RayKernel {
     prof_.height_m.push_back(zc);
     return model_.loss(prof_, link_);
   }
-  // LineBounds over samples 0..last (0: the transmitter), s and step in m
+  // LineBounds over samples 0..last (hull point k is sample k + 1; s in m)
   void extend_bounds(int last, double step) {
-    for (int i = bounds_.size(); i <= last; ++i) {
-      const auto iu = static_cast<std::size_t>(i);
-      const double slope = iu < beside_.slope.size() ? beside_.slope[iu] : 0.0;
-      if (i == 0) bounds_.push(-1e300, 0.0);
-      else bounds_.push(h_[iu - 1] + 0.5 * step * slope, slope * hull_.s[iu - 1]);
-    }
+    bounds_.extend(
+        last, step, beside_, [&](int i) { return h_[static_cast<std::size_t>(i - 1)]; },
+        [&](int i) { return hull_.s[static_cast<std::size_t>(i - 1)]; });
   }
 
   const prop::Model& model_;
@@ -403,7 +400,7 @@ class P526Kernel final : public prop::RayKernel {
       if (!line_ || base < 1) return false;
       extend_bounds(base);
       const double dx = d / (n_int + 1);
-      const double kb = beside_.offset_m / d_m + std::max(0.0, 1.0 - dx * 1000.0 / step_m());
+      const double kb = LineBounds::factor(beside_.offset_m, d_m, dx * 1000.0, step_m());
       auto x_of = [&](int i) { return i * dx; };
       auto y_of = [&](int i) { return d - i * dx; };
       const double a = 500.0 / ae_km_;
@@ -717,15 +714,11 @@ class P526Kernel final : public prop::RayKernel {
   double height_error(int k, double d_km) const { return beside_.height_error(k + 1, curved_.s[k], d_km, step_m()); }
   // the ray's sample spacing, m (its first sample's distance)
   double step_m() const { return curved_.s.empty() ? 0.0 : curved_.s[0] * 1000.0; }
-  // LineBounds over samples 0..last (0: the transmitter, never a candidate)
+  // LineBounds over samples 0..last (hull point k is sample k + 1; s in km)
   void extend_bounds(int last) {
-    const double step = step_m();
-    for (int i = bounds_.size(); i <= last; ++i) {
-      const auto iu = static_cast<std::size_t>(i);
-      const double slope = iu < beside_.slope.size() ? beside_.slope[iu] : 0.0;
-      if (i == 0) bounds_.push(-1e300, 0.0);
-      else bounds_.push(h_[iu - 1] + 0.5 * step * slope, slope * curved_.s[iu - 1] * 1000.0);
-    }
+    bounds_.extend(
+        last, step_m(), beside_, [&](int i) { return h_[static_cast<std::size_t>(i - 1)]; },
+        [&](int i) { return curved_.s[static_cast<std::size_t>(i - 1)] * 1000.0; });
   }
 
   prop::LinkParams link_;

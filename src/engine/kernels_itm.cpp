@@ -313,22 +313,17 @@ class ItmKernel final : public prop::RayKernel {
     return pick(kp, d - kp * xi_, angle, y_of, zb, qc, true, d);
   }
   double ray_step(double xi) const { return s_.size() > 1 ? s_[1] : xi; }  // (the tail can hold the only sample)
-  // LineBounds over the ray's samples 0..base_ (sample 0, the transmitter,
-  // is never a horizon)
+  // LineBounds over the ray's samples 0..base_
   void extend_bounds() {
-    const double step = ray_step(xi_);
-    for (int i = bounds_.size(); i <= base_; ++i) {
-      const auto iu = static_cast<std::size_t>(i);
-      const double slope = iu < beside_.slope.size() ? beside_.slope[iu] : 0.0;
-      if (i == 0) bounds_.push(-1e300, 0.0);
-      else bounds_.push(h_[iu] + 0.5 * step * slope, slope * s_[iu]);
-    }
+    bounds_.extend(
+        base_, ray_step(xi_), beside_, [&](int i) { return h_[static_cast<std::size_t>(i)]; },
+        [&](int i) { return s_[static_cast<std::size_t>(i)]; });
   }
   // The prefix sample (1..base_) of steepest angle on the cell's own line,
   // seeded with the ray's candidate kp (steepest_on_line).
   template <class Y>
   void search_line(int& kp, double& qp, Y y_of, double zend, double qc, double d) const {
-    const double k = beside_.offset_m / d + std::max(0.0, 1.0 - xi_ / ray_step(xi_));
+    const double k = LineBounds::factor(beside_.offset_m, d, xi_, ray_step(xi_));
     steepest_on_line(bounds_, *line_, 1, base_, y_of, zend, qc, k, kp, qp);
   }
   // The Algorithm's least-squares line between x1 and x2 (end samples at half

@@ -97,6 +97,23 @@ struct LineBounds {
     for (auto& v : b) v.clear();
   }
   int size() const { return static_cast<int>(a[0].size()); }
+  // k for a cell at distance d_m, |offset_m| beside the ray, whose line is
+  // sampled every xi_m, on a ray sampled every step_m
+  static double factor(double offset_m, double d_m, double xi_m, double step_m) {
+    return offset_m / d_m + std::max(0.0, 1.0 - xi_m / step_m);
+  }
+  // Bounds for samples size()..last: sample i >= 1 at h_m(i), s_m(i) metres
+  // along the ray, with beside's slope bound (0 where none was pushed);
+  // sample 0, the transmitter, is never a candidate.
+  template <class H, class S>
+  void extend(int last, double step_m, const BesideRay& beside, H h_m, S s_m) {
+    for (int i = size(); i <= last; ++i) {
+      const auto iu = static_cast<std::size_t>(i);
+      const double slope = iu < beside.slope.size() ? beside.slope[iu] : 0.0;
+      if (i == 0) push(-1e300, 0.0);
+      else push(h_m(i) + 0.5 * step_m * slope, slope * s_m(i));
+    }
+  }
   void push(double ai, double bi) {
     const auto i = static_cast<std::size_t>(size());
     for (int l = 0; l < kLevels; ++l) {
