@@ -216,6 +216,7 @@ std::unique_ptr<prop::RayKernel> make_builtin(const prop::Model& model, const pr
   if (n == "hata") return make_hata(model, link);
   if (n == "deygout") return make_deygout(model, link);
   if (n == "p526") return make_p526(link);
+  if (n == "p1812") return make_p1812(link);
   if (n == "itm") return make_itm(link);
   return nullptr;
 }

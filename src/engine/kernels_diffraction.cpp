@@ -1,5 +1,7 @@
-// Ray kernels for the knife-edge models: "deygout" (deygout.cpp) and "p526"
-// (delta-Bullington, ITU-R P.526-15 §4.5 = P.1812-6 §4.3 eqs. (13)-(38)).
+// Ray kernels for the knife-edge models: "deygout" (deygout.cpp), "p526"
+// (delta-Bullington, ITU-R P.526-15 §4.5 = P.1812-6 §4.3 eqs. (13)-(38)) and
+// "p1812" (P.1812-6, p1812.cpp: the path analysis on the cell's own line,
+// the p526 kernel's smooth-surface half, then the model's own formulas).
 //
 // Both keep, along the ray, the upper convex hull of the samples with the
 // earth's curvature folded in (w = h - s^2 / (2 a_e): heights relative to the
@@ -48,6 +50,7 @@
 
 #include "phusong/propagation/model.hpp"
 #include "phusong/propagation/models.hpp"
+#include "phusong/propagation/p1812.hpp"
 #include "phusong/propagation/p526.hpp"
 #include "ray_kernels.hpp"
 
@@ -280,13 +283,14 @@ class DeygoutKernel final : public prop::RayKernel {
 // measured, as the other kernels are (tests/reference/test_radial_agreement.cpp,
 // docs/performance.md): none beyond 6 dB on Brindabella (84 without them)
 // and on the Swiss Alps tile.
-class P526Kernel final : public prop::RayKernel {
+class P526Kernel : public prop::RayKernel {
  public:
   static constexpr double kMaxErrorDb = 3.0;
   static constexpr double kSumErrorShare = 0.25;
 
-  explicit P526Kernel(const prop::LinkParams& p)
-      : link_(p), ae_km_(p.k_factor * prop::kEarthRadiusM / 1000.0), f_ghz_(p.freq_mhz / 1000.0) {}
+  explicit P526Kernel(const prop::LinkParams& p) : P526Kernel(p, p.k_factor * prop::kEarthRadiusM / 1000.0) {}
+  // with the effective earth radius ae_km (P.1812: from delta_n)
+  P526Kernel(const prop::LinkParams& p, double ae_km) : link_(p), ae_km_(ae_km), f_ghz_(p.freq_mhz / 1000.0) {}
 
   void begin(double tx_ground_m) noexcept override {
     z0_ = tx_ground_m;
@@ -366,22 +370,8 @@ class P526Kernel final : public prop::RayKernel {
     prop::PathLoss out;
     const double d = d_m / 1000.0;
     const double hrs = zc + link_.rx_height_m;
-    // The profile's interior samples 1 .. n_int: the ray's up to sample base
-    // (the persistent hulls' chains, the running maxima and sums recorded
-    // after each sample), then the last ones from the cell's own line
-    // (cell_tail), base + 1 .. n_int at i / (n_int + 1) of the way, heights
-    // tail_.h.
-    const int n_ray = curved_.size();
-    int nt = 0;
-    const int n_int = tail_.take(n_ray, nt);
-    const int base = n_int - nt;
-    // their distances (km) and the reciprocals of those from each end
-    for (int j = 0; j < nt; ++j) {
-      const std::size_t u = static_cast<std::size_t>(j);
-      tail_s_[u] = (base + 1 + j) * d / (n_int + 1);
-      tail_inv_t_[u] = 1.0 / tail_s_[u];
-      tail_inv_r_[u] = 1.0 / (d - tail_s_[u]);
-    }
+    const Tail t = take_tail(d);
+    const int n_int = t.n_int, base = t.base, nt = t.nt;
     const double* ts = tail_s_.data();
     const double* th = tail_.h.data();
     const double* inv_t = tail_inv_t_.data();
@@ -545,6 +535,56 @@ class P526Kernel final : public prop::RayKernel {
       }
     }
 
+    SmoothTerm sm;
+    if (!smooth_term(d, zc, hrs, t, ae_km_, prop::p526::Ground{link_.eps, link_.sigma}, sm)) {
+      out.exact_needed = true;
+      return out;
+    }
+    const double ld = actual.loss_db + sm.term_db;
+    const double d3 = std::max(std::hypot(d_m, hts_ - hrs), 1.0);
+    out.loss_db = prop::fspl_db(link_.freq_mhz, d3) + ld;
+    out.mode = actual.line_of_sight ? prop::Mode::LineOfSight : prop::Mode::Diffraction;
+    return out;
+  }
+
+ protected:
+  // The profile's interior samples 1 .. n_int: the ray's up to sample base
+  // (the persistent hulls' chains, the running maxima and sums recorded
+  // after each sample), then the last nt from the cell's own line
+  // (cell_tail), base + 1 .. n_int at i / (n_int + 1) of the way, heights
+  // tail_.h, distances (km) tail_s_ and the reciprocals of those from each
+  // end tail_inv_t_, tail_inv_r_.
+  struct Tail {
+    int n_int = 0, base = 0, nt = 0;
+  };
+  Tail take_tail(double d) {
+    Tail t;
+    t.n_int = tail_.take(curved_.size(), t.nt);
+    t.base = t.n_int - t.nt;
+    for (int j = 0; j < t.nt; ++j) {
+      const std::size_t u = static_cast<std::size_t>(j);
+      tail_s_[u] = (t.base + 1 + j) * d / (t.n_int + 1);
+      tail_inv_t_[u] = 1.0 / tail_s_[u];
+      tail_inv_r_[u] = 1.0 / (d - tail_s_[u]);
+    }
+    return t;
+  }
+  // The smooth-surface half of delta-Bullington (P.1812-6 eqs. (22)-(38)
+  // with Attachment 1 §5): max(Ldsph - Lbulls, 0) for effective radius
+  // ae_km over ground `ground`, and the least-squares hst, hsr (eqs.
+  // (85)-(86), before (90)); false when the checks below hand the cell to
+  // the exact computation.
+  struct SmoothTerm {
+    double term_db = 0.0, hst_m = 0.0, hsr_m = 0.0;
+  };
+  bool smooth_term(double d, double zc, double hrs, const Tail& t, double ae_km, prop::p526::Ground ground,
+                   SmoothTerm& out) {
+    const int n_int = t.n_int, base = t.base, nt = t.nt, n_ray = curved_.size();
+    const double* ts = tail_s_.data();
+    const double* th = tail_.h.data();
+    const double* inv_t = tail_inv_t_.data();
+    const double* inv_r = tail_inv_r_.data();
+    const double str = (hrs - hts_) / d;
     // --- smooth surface (eqs. (85)-(89)) from the running sums, the tail's
     // trapezoids added
     double v1 = v1_[static_cast<std::size_t>(base)], v2 = v2_[static_cast<std::size_t>(base)];
@@ -636,23 +676,23 @@ class P526Kernel final : public prop::RayKernel {
         if (i > 0) cand_.push_back(i - 1);
       };
       // Stim: 500 (d - s)/ae - htc/s, concave for htc > 0, optimum s = sqrt(htc ae / 500)
-      if (htc > 0.0) near(std::sqrt(htc * ae_km_ / 500.0));
+      if (htc > 0.0) near(std::sqrt(htc * ae_km / 500.0));
       else cand_.push_back(0);
       // Srim: the same in t = d - s
-      if (hrc > 0.0) near(d - std::sqrt(hrc * ae_km_ / 500.0));
+      if (hrc > 0.0) near(d - std::sqrt(hrc * ae_km / 500.0));
       else cand_.push_back(n_ray - 1);
       // Stim over these candidates is the exact maximum over all samples (a
       // concave function's, or a decreasing one's); the vmax search is needed
       // only when the smooth path is in line of sight (Stim < Str), as
       // bullington() decides (same formula).
-      const double ce = 1.0 / ae_km_;
+      const double ce = 1.0 / ae_km;
       double stim = kNegInf;
       for (int i : cand_) stim = std::max(stim, (500.0 * ce * s[i] * (d - s[i]) - htc) / s[i]);
       const bool los = stim < (hrc - htc) / d;
       // vmax (line of sight): ternary search on the sample index.  v = H
       // sqrt(K / u), u = s (d - s) > 0, is compared through v |v| = H |H| K / u,
       // cross-multiplied: no square root or division per step.
-      const double a = 500.0 / ae_km_, inv_d = 1.0 / d;
+      const double a = 500.0 / ae_km, inv_d = 1.0 / d;
       auto less_v = [&](int i, int j) {
         const double ui = s[i] * (d - s[i]), uj = s[j] * (d - s[j]);
         const double hi = a * ui - (htc * (d - s[i]) + hrc * s[i]) * inv_d;
@@ -673,9 +713,8 @@ class P526Kernel final : public prop::RayKernel {
     dkm_.push_back(0.0);
     for (int i : cand_) dkm_.push_back(curved_.s[i]);
     dkm_.push_back(d);
-    const auto smooth = prop::p526::bullington(dkm_, nullptr, htc, hrc, ae_km_, f_ghz_);
-    const auto sph = prop::p526::spherical_earth(d, htc, hrc, ae_km_, f_ghz_, 0.0, link_.pol,
-                                                 prop::p526::Ground{link_.eps, link_.sigma});
+    const auto smooth = prop::p526::bullington(dkm_, nullptr, htc, hrc, ae_km, f_ghz_);
+    const auto sph = prop::p526::spherical_earth(d, htc, hrc, ae_km, f_ghz_, 0.0, link_.pol, ground);
     // eq. (38)
     const double term = sph.loss_db - smooth.loss_db;
     // Where the height gain (20 log of the heights' ratio) could move
@@ -688,27 +727,23 @@ class P526Kernel final : public prop::RayKernel {
       const double down = std::max(term, 0.0) - std::max(term - smooth_swing_db, 0.0);
       if (std::max(up, down) > kMaxErrorDb) {
         auto term_at = [&](double ht, double hr) {
-          const double sm = prop::p526::bullington(dkm_, nullptr, ht, hr, ae_km_, f_ghz_).loss_db;
-          const double sp = prop::p526::spherical_earth(d, ht, hr, ae_km_, f_ghz_, 0.0, link_.pol,
-                                                        prop::p526::Ground{link_.eps, link_.sigma})
-                                .loss_db;
+          const double sm = prop::p526::bullington(dkm_, nullptr, ht, hr, ae_km, f_ghz_).loss_db;
+          const double sp =
+              prop::p526::spherical_earth(d, ht, hr, ae_km, f_ghz_, 0.0, link_.pol, ground).loss_db;
           return std::max(sp - sm, 0.0);
         };
         const double t0 = std::max(term, 0.0);
         if (std::max(std::abs(term_at(htc_a, hrc_a) - t0), std::abs(term_at(htc_b, hrc_b) - t0)) > kMaxErrorDb) {
-          out.exact_needed = true;
-          return out;
+          return false;
         }
       }
     }
-    const double ld = actual.loss_db + std::max(term, 0.0);
-    const double d3 = std::max(std::hypot(d_m, hts_ - hrs), 1.0);
-    out.loss_db = prop::fspl_db(link_.freq_mhz, d3) + ld;
-    out.mode = actual.line_of_sight ? prop::Mode::LineOfSight : prop::Mode::Diffraction;
-    return out;
+    out.term_db = std::max(term, 0.0);
+    out.hst_m = hst;
+    out.hsr_m = hsr;
+    return true;
   }
 
- private:
   // How far hull point k's height (ray sample k + 1) could be from the
   // terrain of the cell's own line (BesideRay).
   double height_error(int k, double d_km) const { return beside_.height_error(k + 1, curved_.s[k], d_km, step_m()); }
@@ -742,6 +777,243 @@ class P526Kernel final : public prop::RayKernel {
   std::vector<int> cand_;
 };
 
+// ---------------------------------------------------------------------------
+// ITU-R P.1812-6 over the profile the exact engine gives the model (bare
+// terrain, all inland: no clutter heights or zones in it).  The path
+// analysis of Attachment 1, found incrementally, then p1812::finish() (the
+// model's own formulas for everything after it):
+//   * both horizons (eqs. (76)-(81)): the elevation angle 1000 arctan(q /
+//     1000), q = (h_i - hs) / d_i - 500 d_i / ae, is monotone in q, which is
+//     Stim's (Srim's) slope less a constant; the sample of largest q is found
+//     on the cell's own line (steepest_on_line, as the ITM kernel does), so
+//     the angles, the horizon distances and Bullington's Stim / Srim are the
+//     exact engine's wherever the line bounds hold;
+//   * line of sight: the edge of largest v (eq. (78), Bullington's vmax,
+//     eq. (16)) by the same search, which gives ilt = ilr;
+//   * hm (eq. (93)): the largest height above the smooth surface between the
+//     horizons, the same block search over that range;
+//   * hst, hsr and the smooth-profile half of delta-Bullington as the p526
+//     kernel finds them (smooth_term(), with its checks), over land of
+//     P.1812's ground (its delta-Bullington's default, kLand);
+//   * Ldβ (effective radius aβ = 3 x 6371 km, eq. (7b)) by the same searches
+//     and smooth term at aβ, only when time_pct != 50: at 50 % eq. (40)'s
+//     Fi is 0 and Ldβ enters nothing.
+class P1812Kernel final : public P526Kernel {
+ public:
+  explicit P1812Kernel(const prop::LinkParams& p) : P526Kernel(p, prop::p526::effective_radius_km(p.delta_n)) {
+    in_.freq_ghz = f_ghz_;
+    in_.time_pct = p.time_pct;
+    in_.location_pct = p.location_pct;
+    in_.sigma_loc_db = p.location_sigma_db;
+    in_.htg_m = p.tx_height_m;
+    in_.hrg_m = p.rx_height_m;
+    in_.pol = p.pol;
+    in_.delta_n = p.delta_n;
+    in_.n0 = p.n0;
+    in_.phi_path_deg = p.lat_deg;
+  }
+
+  prop::PathLoss query(double d_m, double zc) noexcept override {
+    prop::PathLoss out;
+    const double d = d_m / 1000.0;
+    const double hrs = zc + link_.rx_height_m;
+    const Tail t = take_tail(d);
+    if (!line_ || t.base < 1) {
+      out.exact_needed = true;
+      return out;
+    }
+    extend_bounds(t.base);
+    Search q{*this, t, d, hrs, LineBounds::factor(beside_.offset_m, d_m, d / (t.n_int + 1) * 1000.0, step_m())};
+    const double abeta_km = 3.0 * prop::p526::effective_radius_km(0.0);  // 3 x 6371 km, eq. (7b)
+
+    // The transmitter horizon; the path is trans-horizon when its angle
+    // exceeds the receiver's (eqs. (76)-(77)).
+    auto elev = [&](double dh_m, double dist_km) {  // mrad, as the model writes it
+      return 1e3 * std::atan(dh_m / (1e3 * dist_km) - dist_km / (2.0 * ae_km_));
+    };
+    const double a = 500.0 / ae_km_;
+    Extreme tx{stim_arg_upto_[static_cast<std::size_t>(t.base)] + 1, 0.0};
+    if (!q.steepest(true, a, tx)) return exact(out);
+    prop::p1812::Result r;
+    r.d_km = d;
+    r.hts_m = hts_;
+    r.hrs_m = hrs;
+    const double theta_max = elev(q.height(tx.i) - hts_, q.x(tx.i));
+    const double theta_td = elev(hrs - hts_, d);
+    r.trans_horizon = theta_max > theta_td;
+    Extreme rx{curved_.tangent_from_right_upto(t.base - 1, d, hrs - a * d * d) + 1, 0.0};
+    int ilt = 0, ilr = 0;
+    double vmax = 0.0;
+    if (r.trans_horizon) {
+      if (!q.steepest(false, a, rx)) return exact(out);
+      r.theta_t_mrad = theta_max;
+      r.theta_r_mrad = elev(q.height(rx.i) - hrs, d - q.x(rx.i));
+      ilt = tx.i;
+      ilr = rx.i;
+      r.dlt_km = q.x(ilt);
+      r.dlr_km = d - q.x(ilr);
+    } else {
+      int im = tx.i;
+      if (!q.largest_v(a, vmax, im)) return exact(out);
+      r.theta_t_mrad = theta_td;
+      r.theta_r_mrad = elev(hts_ - hrs, d);
+      ilt = ilr = im;
+      r.dlt_km = q.x(im);
+      r.dlr_km = d - q.x(im);
+    }
+
+    // delta-Bullington with ae (the actual profile's Bullington from what
+    // was just found) and the smooth surface
+    const double str = (hrs - hts_) / d;
+    const prop::p526::Ground ground = prop::p526::kLand;
+    SmoothTerm sm;
+    if (!smooth_term(d, zc, hrs, t, ae_km_, ground, sm)) return exact(out);
+    double lbull = 0.0;
+    if (tx.q + a * d >= str) {
+      if (!r.trans_horizon && !q.steepest(false, a, rx)) return exact(out);  // (a tie of eq. (77))
+      lbull = prop::p526::bullington_trans_horizon(tx.q + a * d, rx.q + a * d, d, hts_, hrs, f_ghz_).loss_db;
+    } else {
+      if (r.trans_horizon) {  // (a tie the other way)
+        int im = tx.i;
+        if (!q.largest_v(a, vmax, im)) return exact(out);
+      }
+      lbull = los_bullington(vmax, d);
+    }
+    r.ld50_db = lbull + sm.term_db;  // eq. (39)
+    r.ldb_db = r.ld50_db;
+    if (in_.time_pct != 50.0) {
+      // the same with aβ
+      const double ab = 500.0 / abeta_km;
+      Extreme txb = tx, rxb = rx;
+      if (!q.steepest(true, ab, txb)) return exact(out);
+      if (txb.q + ab * d >= str) {
+        if (!q.steepest(false, ab, rxb)) return exact(out);
+        lbull = prop::p526::bullington_trans_horizon(txb.q + ab * d, rxb.q + ab * d, d, hts_, hrs, f_ghz_).loss_db;
+      } else {
+        double vb = 0.0;
+        int im = txb.i;
+        if (!q.largest_v(ab, vb, im)) return exact(out);
+        lbull = los_bullington(vb, d);
+      }
+      SmoothTerm smb;
+      if (!smooth_term(d, zc, hrs, t, abeta_km, ground, smb)) return exact(out);
+      r.ldb_db = lbull + smb.term_db;
+    }
+
+    // eqs. (90)-(93)
+    r.hst_m = std::min(sm.hst_m, z0_);
+    r.hsr_m = std::min(sm.hsr_m, zc);
+    r.hte_m = link_.tx_height_m + z0_ - r.hst_m;
+    r.hre_m = link_.rx_height_m + zc - r.hsr_m;
+    r.hm_m = ilt <= ilr ? q.highest_above(ilt, ilr, r.hst_m, (r.hsr_m - r.hst_m) / d) : 0.0;
+    // all inland (§3.3): the longest land and inland sections are the path
+    r.omega = 0.0;
+    r.dtm_km = r.dlm_km = d;
+    r.ae_km = ae_km_;
+    r.abeta_km = abeta_km;
+    prop::p1812::finish(in_, r);
+    out.loss_db = r.valid ? r.lb_db : std::nan("");
+    if (r.lbs_db < r.lbam_db) out.mode = prop::Mode::Troposcatter;
+    else out.mode = r.trans_horizon ? prop::Mode::Diffraction : prop::Mode::LineOfSight;
+    if (d < 0.25) out.warnings |= prop::kWarnDistance;
+    return out;
+  }
+
+ private:
+  static prop::PathLoss& exact(prop::PathLoss& out) {
+    out.exact_needed = true;
+    return out;
+  }
+  // eq. (21) in line of sight, from vmax
+  static double los_bullington(double vmax, double d) {
+    const double luc = prop::knife_edge_j_db(vmax);
+    return luc + (1.0 - std::exp(-luc / 6.0)) * (10.0 + 0.02 * d);
+  }
+  // a sample of the cell's profile (1 .. n_int) and its q (or v)
+  struct Extreme {
+    int i = 0;
+    double q = 0.0;
+  };
+  // Searches over the cell's own profile: samples 1 .. base read on its line
+  // where the line bounds say they could matter, the tail as it is.
+  struct Search {
+    const P1812Kernel& k;
+    const Tail& t;
+    double d, hrs, kb;
+    double x(int i) const { return i * d / (t.n_int + 1); }
+    double height(int i) const {
+      return i > t.base ? k.tail_.h[static_cast<std::size_t>(i - t.base - 1)] : k.line_->height_m(i);
+    }
+    // the sample of largest (h_i - hs) / y_i - a y_i, y_i its distance from
+    // the transmitter (from_tx, hs = hts) or the receiver (hs = hrs); e.i
+    // is the seed on entry; false when the line reads only NaN
+    bool steepest(bool from_tx, double a, Extreme& e) const {
+      const double hs = from_tx ? k.hts_ : hrs;
+      auto y_of = [&](int i) { return from_tx ? x(i) : d - x(i); };
+      double q = 0.0;
+      steepest_on_line(k.bounds_, *k.line_, 1, t.base, y_of, hs, a, kb, e.i, q);
+      if (!(q > -1e300)) return false;
+      for (int i = t.base + 1; i <= t.n_int; ++i) {
+        const double y = y_of(i), qi = (height(i) - hs) / y - a * y;
+        if (qi > q) {
+          q = qi;
+          e.i = i;
+        }
+      }
+      e.q = q;
+      return true;
+    }
+    // vmax, eq. (78) (= Bullington's eq. (16)), and its sample im (the seed
+    // on entry): a sample can exceed v* only if H + a u - lin(x) > (v* / vk)
+    // sqrt(u), u = x (d - x)
+    bool largest_v(double a, double& vmax, int& im) const {
+      const double vk = std::sqrt(0.002 * d * k.f_ghz_ / 0.299792458);
+      auto lin = [&](double xi) { return (k.hts_ * (d - xi) + hrs * xi) / d; };
+      auto v_at = [&](int i) {
+        const double xi = x(i), u = xi * (d - xi);
+        return (height(i) + a * u - lin(xi)) * vk / std::sqrt(u);
+      };
+      vmax = kNegInf;
+      auto offer = [&](int i) {
+        const double v = v_at(i);
+        if (v > vmax) {  // false for NaN
+          vmax = v;
+          im = i;
+        }
+      };
+      offer(im);
+      for (int i = t.base + 1; i <= t.n_int; ++i) offer(i);
+      k.bounds_.visit(
+          1, t.base,
+          [&](int first, int last, double ba, double bb) {
+            const double x0 = x(first), x1 = x(last);
+            const double xm = std::clamp(0.5 * d, x0, x1);
+            const double umax = xm * (d - xm), umin = std::min(x0 * (d - x0), x1 * (d - x1));
+            const double r = vmax / vk;
+            return ba + kb * bb + a * umax - std::min(lin(x0), lin(x1)) - r * std::sqrt(r >= 0.0 ? umin : umax) > 0.0;
+          },
+          offer);
+      return vmax > kNegInf;
+    }
+    // eq. (93): the largest h_i - (hst + slope x_i) over samples lo .. hi
+    double highest_above(int lo, int hi, double hst, double slope) const {
+      double best = kNegInf;
+      auto offer = [&](int i) { best = std::max(best, height(i) - (hst + slope * x(i))); };
+      offer(lo);
+      for (int i = std::max(lo, t.base + 1); i <= hi; ++i) offer(i);
+      k.bounds_.visit(
+          lo, std::min(hi, t.base),
+          [&](int first, int last, double ba, double bb) {
+            return ba + kb * bb - std::min(hst + slope * x(first), hst + slope * x(last)) > best;
+          },
+          offer);
+      return best;
+    }
+  };
+
+  prop::p1812::Input in_;
+};
+
 }  // namespace
 
 std::unique_ptr<prop::RayKernel> make_deygout(const prop::Model& model, const prop::LinkParams& link) {
@@ -750,6 +1022,10 @@ std::unique_ptr<prop::RayKernel> make_deygout(const prop::Model& model, const pr
 
 std::unique_ptr<prop::RayKernel> make_p526(const prop::LinkParams& link) {
   return std::make_unique<P526Kernel>(link);
+}
+
+std::unique_ptr<prop::RayKernel> make_p1812(const prop::LinkParams& link) {
+  return std::make_unique<P1812Kernel>(link);
 }
 
 }  // namespace phusong::kernels

@@ -397,10 +397,10 @@ std::unique_ptr<prop::RayKernel> make_ray_kernel(const prop::Model& model, const
 }
 
 bool radial_is_default(std::string_view model_name) {
-  // Measured in tests/reference/test_radial_agreement.cpp; p1812 has no
-  // kernel (docs/performance.md).
+  // Every built-in kernel meets the contract, measured in
+  // tests/reference/test_radial_agreement.cpp (docs/performance.md).
   return model_name == "fspl" || model_name == "hata" || model_name == "deygout" || model_name == "p526" ||
-         model_name == "itm";
+         model_name == "itm" || model_name == "p1812";
 }
 
 bool has_ray_kernel(const prop::Model& model) {

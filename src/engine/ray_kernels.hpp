@@ -18,6 +18,7 @@ std::unique_ptr<prop::RayKernel> make_distance_only(const prop::Model& model, co
 std::unique_ptr<prop::RayKernel> make_hata(const prop::Model& model, const prop::LinkParams& link);
 std::unique_ptr<prop::RayKernel> make_deygout(const prop::Model& model, const prop::LinkParams& link);
 std::unique_ptr<prop::RayKernel> make_p526(const prop::LinkParams& link);
+std::unique_ptr<prop::RayKernel> make_p1812(const prop::LinkParams& link);
 std::unique_ptr<prop::RayKernel> make_itm(const prop::LinkParams& link);
 
 // The samples a kernel takes from the cell's own line (RayKernel::

@@ -85,61 +85,16 @@ double path_centre_lat_deg(double phi_t_deg, double lam_t_deg, double phi_r_deg,
   return std::asin(std::clamp(s, -1.0, 1.0)) / deg;
 }
 
-Result predict(const Input& in) {
-  Result r;
-  const std::size_t n = in.d_km.size();
-  const double nan = std::nan("");
-  auto fail = [&]() {
-    r.lb_db = r.lbc_db = r.ep_dbuv_m = nan;
-    r.valid = false;
-    return r;
-  };
-  if (n < 2 || in.h_m.size() != n || !(in.d_km[n - 1] - in.d_km[0] > 0.0)) return fail();
+// Everything after the path analysis: §3.6 β0, §4.2 line of sight, §4.3
+// eqs. (39)-(43), troposcatter, ducting, the combination and the location
+// variability, from the geometry and the two diffraction losses in r.
+void finish(const Input& in, Result& r) {
   const double f = in.freq_ghz;
   const double p = in.time_pct;
-  const double lambda = 0.299792458 / f;
-
-  // Profile with clutter, gi = hi + Ri for the intermediate points (§3.2.1).
-  thread_local std::vector<double> dk, g;
-  dk.resize(n);
-  g.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    dk[i] = in.d_km[i] - in.d_km[0];
-    const double rc = (in.r_m.size() == n && i > 0 && i + 1 < n) ? in.r_m[i] : 0.0;
-    g[i] = in.h_m[i] + rc;
-  }
-  const std::span<const double> d_span(dk.data(), n);
-  const std::span<const double> h_span = in.h_m;
-  const std::span<const double> g_span(g.data(), n);
-  const double d = dk[n - 1];
-  r.d_km = d;
-  r.hts_m = in.h_m[0] + in.htg_m;
-  r.hrs_m = in.h_m[n - 1] + in.hrg_m;
+  const double d = r.d_km;
+  const double ae = r.ae_km;
   const double hts = r.hts_m, hrs = r.hrs_m;
-
-  // Zones: ω, dtm, dlm (§3.3, Table 3).
-  {
-    double sea = 0.0, run_land = 0.0, run_inland = 0.0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const int z = in.zone.size() == n ? in.zone[i] : kInland;
-      const double w = point_span(d_span, i);
-      if (z == kSea) {
-        sea += w;
-        run_land = 0.0;
-      } else {
-        run_land += w;
-      }
-      if (z == kInland || (z != kSea && z != kCoastalLand)) {
-        run_inland += w;
-      } else {
-        run_inland = 0.0;
-      }
-      r.dtm_km = std::max(r.dtm_km, run_land);
-      r.dlm_km = std::max(r.dlm_km, run_inland);
-    }
-    r.omega = sea / d;
-  }
-
+  r.theta_mrad = 1e3 * d / ae + r.theta_t_mrad + r.theta_r_mrad;                         // (82)
   // β0, the time percentage for which refractive-index lapse rates exceeding
   // 100 N-units/km can be expected in the first 100 m (§3.6, up to eq. (5)).
   {
@@ -155,87 +110,6 @@ Result predict(const Input& in) {
                                : 4.17 * mu1 * mu4;                                       // (5)
   }
 
-  // Effective earth radii, §3.7 eqs. (6)-(7b).
-  r.ae_km = p526::effective_radius_km(in.delta_n);
-  r.abeta_km = 3.0 * kRe;
-  const double ae = r.ae_km;
-
-  // Path classification and horizons, Attachment 1 §4 eqs. (76)-(82).  The
-  // elevation angles are 1000·arctan(Δh/(1000 dist) - dist/(2 ae)) mrad; the
-  // profile used is the bare terrain hi (the SG3 results confirm that clutter
-  // does not enter the horizon analysis).
-  {
-    auto elev = [&](double dh_m, double dist_km) {
-      return 1e3 * std::atan(dh_m / (1e3 * dist_km) - dist_km / (2.0 * ae));
-    };
-    double theta_max = kNegInf;
-    std::size_t imax = 1;
-    for (std::size_t i = 1; i + 1 < n; ++i) {
-      const double th = elev(in.h_m[i] - hts, dk[i]);                                     // (76)
-      if (th > theta_max) {
-        theta_max = th;
-        imax = i;
-      }
-    }
-    const double theta_td = elev(hrs - hts, d);                                           // (77)
-    r.trans_horizon = theta_max > theta_td;
-    if (r.trans_horizon) {
-      r.theta_t_mrad = theta_max;
-      r.ilt = imax;
-      r.dlt_km = dk[imax];                                                                // (78)
-      double theta_rm = kNegInf;
-      std::size_t jmax = n - 2;
-      for (std::size_t j = 1; j + 1 < n; ++j) {
-        const double th = elev(in.h_m[j] - hrs, d - dk[j]);                               // (79)
-        if (th > theta_rm) {
-          theta_rm = th;
-          jmax = j;
-        }
-      }
-      r.theta_r_mrad = theta_rm;
-      r.ilr = jmax;
-      r.dlr_km = d - dk[jmax];                                                            // (81)
-    } else {
-      r.theta_t_mrad = theta_td;
-      r.theta_r_mrad = elev(hts - hrs, d);                                                // (80)
-      double vmax = kNegInf;
-      std::size_t im = 1;
-      for (std::size_t i = 1; i + 1 < n; ++i) {
-        const double v = (in.h_m[i] + 500.0 * dk[i] * (d - dk[i]) / ae -
-                          (hts * (d - dk[i]) + hrs * dk[i]) / d) *
-                         std::sqrt(0.002 * d / (lambda * dk[i] * (d - dk[i])));          // (78)
-        if (v > vmax) {
-          vmax = v;
-          im = i;
-        }
-      }
-      r.ilt = r.ilr = im;
-      r.dlt_km = dk[im];
-      r.dlr_km = d - dk[im];                                                              // (81a)
-    }
-    r.theta_mrad = 1e3 * d / ae + r.theta_t_mrad + r.theta_r_mrad;                       // (82)
-  }
-
-  // Smooth surface and effective heights, Attachment 1 §5 eqs. (84)-(93)
-  // (least squares, eqs. (85)-(86), and hstd/hsrd, eq. (89), in p526.cpp).
-  const p526::SmoothSurface ss = p526::smooth_surface(d_span, h_span, hts, hrs);
-  r.hst_m = std::min(ss.hst_m, in.h_m[0]);                                                 // (90a)
-  r.hsr_m = std::min(ss.hsr_m, in.h_m[n - 1]);                                             // (90b)
-  r.hstd_m = ss.hstd_m;
-  r.hsrd_m = ss.hsrd_m;
-  r.hte_m = in.htg_m + in.h_m[0] - r.hst_m;                                                // (92a)
-  r.hre_m = in.hrg_m + in.h_m[n - 1] - r.hsr_m;                                            // (92b)
-  {
-    double hm = 0.0;
-    bool any = false;
-    for (std::size_t i = r.ilt; i <= r.ilr && i < n; ++i) {
-      const double hi = in.h_m[i] - (r.hst_m + (r.hsr_m - r.hst_m) * dk[i] / d);        // (93)
-      hm = any ? std::max(hm, hi) : hi;
-      any = true;
-    }
-    r.hm_m = hm;
-  }
-
   // Line of sight with multipath/focusing, §4.2 eqs. (8)-(12); free space on
   // the slant distance between the antennas.
   const double dfs = std::sqrt(d * d + std::pow((hts - hrs) / 1000.0, 2.0));            
@@ -244,22 +118,6 @@ Result predict(const Input& in) {
   r.lb0p_db = r.lbfs_db + esk * std::log10(p / 50.0);                                      // (9), (10)
   r.lb0b_db = r.lbfs_db + esk * std::log10(r.beta0_pct / 50.0);                            // (11)
 
-  // Diffraction, §4.3 eqs. (13)-(43).
-  p526::DeltaBullingtonInput db;
-  db.d_km = d_span;
-  db.h_m = g_span;
-  db.h_smooth_m = h_span;
-  db.hts_m = hts;
-  db.hrs_m = hrs;
-  db.freq_ghz = f;
-  db.omega = r.omega;
-  db.pol = in.pol;
-  db.ae_km = ae;
-  r.diff50 = p526::delta_bullington(db);
-  db.ae_km = r.abeta_km;
-  r.diffb = p526::delta_bullington(db);
-  r.ld50_db = r.diff50.ld_db;                                                              // (39)
-  r.ldb_db = r.diffb.ld_db;
   if (p == 50.0) {
     r.fi = 0.0;
   } else if (p > r.beta0_pct) {
@@ -344,6 +202,160 @@ Result predict(const Input& in) {
   r.lb_db = std::max(r.lb0p_db, r.lbc_db + in.loc_loss_db - il * in.sigma_loc_db);       // (69)
   r.ep_dbuv_m = 199.36 + 20.0 * std::log10(f) - r.lb_db;                                   // (70)
   r.valid = std::isfinite(r.lb_db);
+}
+
+Result predict(const Input& in) {
+  Result r;
+  const std::size_t n = in.d_km.size();
+  const double nan = std::nan("");
+  auto fail = [&]() {
+    r.lb_db = r.lbc_db = r.ep_dbuv_m = nan;
+    r.valid = false;
+    return r;
+  };
+  if (n < 2 || in.h_m.size() != n || !(in.d_km[n - 1] - in.d_km[0] > 0.0)) return fail();
+  const double f = in.freq_ghz;
+  const double p = in.time_pct;
+  const double lambda = 0.299792458 / f;
+
+  // Profile with clutter, gi = hi + Ri for the intermediate points (§3.2.1).
+  thread_local std::vector<double> dk, g;
+  dk.resize(n);
+  g.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    dk[i] = in.d_km[i] - in.d_km[0];
+    const double rc = (in.r_m.size() == n && i > 0 && i + 1 < n) ? in.r_m[i] : 0.0;
+    g[i] = in.h_m[i] + rc;
+  }
+  const std::span<const double> d_span(dk.data(), n);
+  const std::span<const double> h_span = in.h_m;
+  const std::span<const double> g_span(g.data(), n);
+  const double d = dk[n - 1];
+  r.d_km = d;
+  r.hts_m = in.h_m[0] + in.htg_m;
+  r.hrs_m = in.h_m[n - 1] + in.hrg_m;
+  const double hts = r.hts_m, hrs = r.hrs_m;
+
+  // Zones: ω, dtm, dlm (§3.3, Table 3).
+  {
+    double sea = 0.0, run_land = 0.0, run_inland = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const int z = in.zone.size() == n ? in.zone[i] : kInland;
+      const double w = point_span(d_span, i);
+      if (z == kSea) {
+        sea += w;
+        run_land = 0.0;
+      } else {
+        run_land += w;
+      }
+      if (z == kInland || (z != kSea && z != kCoastalLand)) {
+        run_inland += w;
+      } else {
+        run_inland = 0.0;
+      }
+      r.dtm_km = std::max(r.dtm_km, run_land);
+      r.dlm_km = std::max(r.dlm_km, run_inland);
+    }
+    r.omega = sea / d;
+  }
+
+  // Effective earth radii, §3.7 eqs. (6)-(7b).
+  r.ae_km = p526::effective_radius_km(in.delta_n);
+  r.abeta_km = 3.0 * kRe;
+  const double ae = r.ae_km;
+
+  // Path classification and horizons, Attachment 1 §4 eqs. (76)-(82).  The
+  // elevation angles are 1000·arctan(Δh/(1000 dist) - dist/(2 ae)) mrad; the
+  // profile used is the bare terrain hi (the SG3 results confirm that clutter
+  // does not enter the horizon analysis).
+  {
+    auto elev = [&](double dh_m, double dist_km) {
+      return 1e3 * std::atan(dh_m / (1e3 * dist_km) - dist_km / (2.0 * ae));
+    };
+    double theta_max = kNegInf;
+    std::size_t imax = 1;
+    for (std::size_t i = 1; i + 1 < n; ++i) {
+      const double th = elev(in.h_m[i] - hts, dk[i]);                                     // (76)
+      if (th > theta_max) {
+        theta_max = th;
+        imax = i;
+      }
+    }
+    const double theta_td = elev(hrs - hts, d);                                           // (77)
+    r.trans_horizon = theta_max > theta_td;
+    if (r.trans_horizon) {
+      r.theta_t_mrad = theta_max;
+      r.ilt = imax;
+      r.dlt_km = dk[imax];                                                                // (78)
+      double theta_rm = kNegInf;
+      std::size_t jmax = n - 2;
+      for (std::size_t j = 1; j + 1 < n; ++j) {
+        const double th = elev(in.h_m[j] - hrs, d - dk[j]);                               // (79)
+        if (th > theta_rm) {
+          theta_rm = th;
+          jmax = j;
+        }
+      }
+      r.theta_r_mrad = theta_rm;
+      r.ilr = jmax;
+      r.dlr_km = d - dk[jmax];                                                            // (81)
+    } else {
+      r.theta_t_mrad = theta_td;
+      r.theta_r_mrad = elev(hts - hrs, d);                                                // (80)
+      double vmax = kNegInf;
+      std::size_t im = 1;
+      for (std::size_t i = 1; i + 1 < n; ++i) {
+        const double v = (in.h_m[i] + 500.0 * dk[i] * (d - dk[i]) / ae -
+                          (hts * (d - dk[i]) + hrs * dk[i]) / d) *
+                         std::sqrt(0.002 * d / (lambda * dk[i] * (d - dk[i])));          // (78)
+        if (v > vmax) {
+          vmax = v;
+          im = i;
+        }
+      }
+      r.ilt = r.ilr = im;
+      r.dlt_km = dk[im];
+      r.dlr_km = d - dk[im];                                                              // (81a)
+    }
+  }
+
+  // Smooth surface and effective heights, Attachment 1 §5 eqs. (84)-(93)
+  // (least squares, eqs. (85)-(86), and hstd/hsrd, eq. (89), in p526.cpp).
+  const p526::SmoothSurface ss = p526::smooth_surface(d_span, h_span, hts, hrs);
+  r.hst_m = std::min(ss.hst_m, in.h_m[0]);                                                 // (90a)
+  r.hsr_m = std::min(ss.hsr_m, in.h_m[n - 1]);                                             // (90b)
+  r.hstd_m = ss.hstd_m;
+  r.hsrd_m = ss.hsrd_m;
+  r.hte_m = in.htg_m + in.h_m[0] - r.hst_m;                                                // (92a)
+  r.hre_m = in.hrg_m + in.h_m[n - 1] - r.hsr_m;                                            // (92b)
+  {
+    double hm = 0.0;
+    bool any = false;
+    for (std::size_t i = r.ilt; i <= r.ilr && i < n; ++i) {
+      const double hi = in.h_m[i] - (r.hst_m + (r.hsr_m - r.hst_m) * dk[i] / d);        // (93)
+      hm = any ? std::max(hm, hi) : hi;
+      any = true;
+    }
+    r.hm_m = hm;
+  }
+
+  // Diffraction, §4.3 eqs. (13)-(43).
+  p526::DeltaBullingtonInput db;
+  db.d_km = d_span;
+  db.h_m = g_span;
+  db.h_smooth_m = h_span;
+  db.hts_m = hts;
+  db.hrs_m = hrs;
+  db.freq_ghz = f;
+  db.omega = r.omega;
+  db.pol = in.pol;
+  db.ae_km = ae;
+  r.diff50 = p526::delta_bullington(db);
+  db.ae_km = r.abeta_km;
+  r.diffb = p526::delta_bullington(db);
+  r.ld50_db = r.diff50.ld_db;                                                              // (39)
+  r.ldb_db = r.diffb.ld_db;
+  finish(in, r);
   return r;
 }
 

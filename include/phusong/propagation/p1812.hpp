@@ -89,6 +89,16 @@ struct Result {
 // profiles with fewer than 2 points or a non-positive length.
 Result predict(const Input& in);
 
+// The second half of predict(): from the path analysis in r (d_km, hts_m,
+// hrs_m, trans_horizon, theta_t_mrad, theta_r_mrad, dlt_km, dlr_km, hte_m,
+// hre_m, hm_m, omega, dtm_km, dlm_km, ae_km, ld50_db, ldb_db) and the
+// scalar inputs of in (its profile spans are not read), everything else:
+// β0, eq. (82), line of sight, eqs. (40)-(43), troposcatter, ducting, the
+// combination and the location variability, up to lb_db and valid.
+// predict() is the analysis of the profile followed by finish(); the radial
+// engine's kernel finds the same analysis incrementally and calls it.
+void finish(const Input& in, Result& r);
+
 // Inverse complementary cumulative normal distribution I(x), 0 < x < 1
 // (the rational approximation given in P.1812-6 Annex 1, Abramowitz & Stegun
 // 26.2.23; |error| < 4.5e-4).
