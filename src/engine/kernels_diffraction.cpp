@@ -411,33 +411,9 @@ class P526Kernel : public prop::RayKernel {
         b = prop::p526::bullington_trans_horizon(stim, best - a * d, d, hts_, hrs, f_ghz_);
         return true;
       }
-      // line of sight: vmax (eq. (16)); a sample can exceed v* only if
-      // H + a u - lin(x) > (v* / vk) sqrt(u), u = x (d - x)
-      const double vk = std::sqrt(0.002 * d * f_ghz_ / 0.299792458);
-      auto lin = [&](double x) { return (hts_ * (d - x) + hrs * x) / d; };
-      auto v_at = [&](double x, double z) {
-        const double u = x * (d - x);
-        return (z + a * u - lin(x)) * vk / std::sqrt(u);
-      };
-      double vmax = kNegInf;
-      for (int j = 0; j < nt; ++j) vmax = std::max(vmax, v_at(ts[j], th[j]));
-      vmax = std::max(vmax, v_at(x_of(kt), line_->height_m(kt)));  // (NaN: ignored)
-      bounds_.visit(
-          1, base,
-          [&](int first, int last, double ba, double bb) {
-            const double x0 = x_of(first), x1 = x_of(last);
-            const double xm = std::clamp(0.5 * d, x0, x1);
-            const double umax = xm * (d - xm), umin = std::min(x0 * (d - x0), x1 * (d - x1));
-            const double r = vmax / vk;
-            return ba + kb * bb + a * umax - std::min(lin(x0), lin(x1)) - r * std::sqrt(r >= 0.0 ? umin : umax) > 0.0;
-          },
-          [&](int i) { vmax = std::max(vmax, v_at(x_of(i), line_->height_m(i))); });
-      b = prop::p526::Bullington{};
-      b.line_of_sight = true;
-      b.v = vmax;
-      b.str = str;
-      b.luc_db = prop::knife_edge_j_db(vmax);
-      b.loss_db = b.luc_db + (1.0 - std::exp(-b.luc_db / 6.0)) * (10.0 + 0.02 * d);  // eq. (21)
+      // line of sight: vmax (eq. (16))
+      int im = kt;
+      b = los_bullington(los_vmax(t, d, hrs, a, kb, im), d, str);
       return true;
     };
     double stim0 = stim0_upto_[static_cast<std::size_t>(base)];
@@ -568,6 +544,52 @@ class P526Kernel : public prop::RayKernel {
       tail_inv_r_[u] = 1.0 / (d - tail_s_[u]);
     }
     return t;
+  }
+  // Line of sight: vmax, P.526-15 eq. (16) (= P.1812-6 eq. (78)), over the
+  // cell's own profile for the curvature term a = 500 / ae: the tail as it
+  // is, the seed im, then the samples 1 .. base read on the line where
+  // LineBounds (factor kb) says they could exceed the best so far: a sample
+  // can exceed v* only if H + a u - lin(x) > (v* / vk) sqrt(u), u = x (d - x).
+  // im becomes the sample of vmax; -inf when every reading is NaN.
+  double los_vmax(const Tail& t, double d, double hrs, double a, double kb, int& im) const {
+    const double dx = d / (t.n_int + 1);
+    auto x_of = [&](int i) { return i * dx; };
+    const double vk = std::sqrt(0.002 * d * f_ghz_ / 0.299792458);
+    auto lin = [&](double x) { return (hts_ * (d - x) + hrs * x) / d; };
+    double vmax = kNegInf;
+    auto offer = [&](int i, double x, double z) {
+      const double u = x * (d - x);
+      const double v = (z + a * u - lin(x)) * vk / std::sqrt(u);
+      if (v > vmax) {  // false for NaN
+        vmax = v;
+        im = i;
+      }
+    };
+    const int seed = im;
+    for (int j = 0; j < t.nt; ++j)
+      offer(t.base + 1 + j, tail_s_[static_cast<std::size_t>(j)], tail_.h[static_cast<std::size_t>(j)]);
+    offer(seed, x_of(seed), line_->height_m(seed));
+    bounds_.visit(
+        1, t.base,
+        [&](int first, int last, double ba, double bb) {
+          const double x0 = x_of(first), x1 = x_of(last);
+          const double xm = std::clamp(0.5 * d, x0, x1);
+          const double umax = xm * (d - xm), umin = std::min(x0 * (d - x0), x1 * (d - x1));
+          const double r = vmax / vk;
+          return ba + kb * bb + a * umax - std::min(lin(x0), lin(x1)) - r * std::sqrt(r >= 0.0 ? umin : umax) > 0.0;
+        },
+        [&](int i) { offer(i, x_of(i), line_->height_m(i)); });
+    return vmax;
+  }
+  // Bullington in line of sight from vmax, eq. (21)
+  static prop::p526::Bullington los_bullington(double vmax, double d, double str) {
+    prop::p526::Bullington b;
+    b.line_of_sight = true;
+    b.v = vmax;
+    b.str = str;
+    b.luc_db = prop::knife_edge_j_db(vmax);
+    b.loss_db = b.luc_db + (1.0 - std::exp(-b.luc_db / 6.0)) * (10.0 + 0.02 * d);
+    return b;
   }
   // The smooth-surface half of delta-Bullington (P.1812-6 eqs. (22)-(38)
   // with Attachment 1 §5): max(Ldsph - Lbulls, 0) for effective radius
@@ -800,18 +822,8 @@ class P526Kernel : public prop::RayKernel {
 //     Fi is 0 and Ldβ enters nothing.
 class P1812Kernel final : public P526Kernel {
  public:
-  explicit P1812Kernel(const prop::LinkParams& p) : P526Kernel(p, prop::p526::effective_radius_km(p.delta_n)) {
-    in_.freq_ghz = f_ghz_;
-    in_.time_pct = p.time_pct;
-    in_.location_pct = p.location_pct;
-    in_.sigma_loc_db = p.location_sigma_db;
-    in_.htg_m = p.tx_height_m;
-    in_.hrg_m = p.rx_height_m;
-    in_.pol = p.pol;
-    in_.delta_n = p.delta_n;
-    in_.n0 = p.n0;
-    in_.phi_path_deg = p.lat_deg;
-  }
+  explicit P1812Kernel(const prop::LinkParams& p)
+      : P526Kernel(p, prop::p526::effective_radius_km(p.delta_n)), in_(prop::p1812::link_input(p)) {}
 
   prop::PathLoss query(double d_m, double zc) noexcept override {
     prop::PathLoss out;
@@ -854,7 +866,7 @@ class P1812Kernel final : public P526Kernel {
       r.dlr_km = d - q.x(ilr);
     } else {
       int im = tx.i;
-      if (!q.largest_v(a, vmax, im)) return exact(out);
+      if (!q.largest_v(a, im, vmax)) return exact(out);
       r.theta_t_mrad = theta_td;
       r.theta_r_mrad = elev(hts_ - hrs, d);
       ilt = ilr = im;
@@ -875,9 +887,9 @@ class P1812Kernel final : public P526Kernel {
     } else {
       if (r.trans_horizon) {  // (a tie the other way)
         int im = tx.i;
-        if (!q.largest_v(a, vmax, im)) return exact(out);
+        if (!q.largest_v(a, im, vmax)) return exact(out);
       }
-      lbull = los_bullington(vmax, d);
+      lbull = los_bullington(vmax, d, str).loss_db;
     }
     r.ld50_db = lbull + sm.term_db;  // eq. (39)
     r.ldb_db = r.ld50_db;
@@ -892,8 +904,8 @@ class P1812Kernel final : public P526Kernel {
       } else {
         double vb = 0.0;
         int im = txb.i;
-        if (!q.largest_v(ab, vb, im)) return exact(out);
-        lbull = los_bullington(vb, d);
+        if (!q.largest_v(ab, im, vb)) return exact(out);
+        lbull = los_bullington(vb, d, str).loss_db;
       }
       SmoothTerm smb;
       if (!smooth_term(d, zc, hrs, t, abeta_km, ground, smb)) return exact(out);
@@ -924,11 +936,6 @@ class P1812Kernel final : public P526Kernel {
     out.exact_needed = true;
     return out;
   }
-  // eq. (21) in line of sight, from vmax
-  static double los_bullington(double vmax, double d) {
-    const double luc = prop::knife_edge_j_db(vmax);
-    return luc + (1.0 - std::exp(-luc / 6.0)) * (10.0 + 0.02 * d);
-  }
   // a sample of the cell's profile (1 .. n_int) and its q (or v)
   struct Extreme {
     int i = 0;
@@ -940,7 +947,12 @@ class P1812Kernel final : public P526Kernel {
     const P1812Kernel& k;
     const Tail& t;
     double d, hrs, kb;
-    double x(int i) const { return i * d / (t.n_int + 1); }
+    double x(int i) const { return i * (d / (t.n_int + 1)); }
+    // vmax and its sample (im: the seed on entry); false when only NaN was read
+    bool largest_v(double a, int& im, double& vmax) const {
+      vmax = k.los_vmax(t, d, hrs, a, kb, im);
+      return vmax > kNegInf;
+    }
     double height(int i) const {
       return i > t.base ? k.tail_.h[static_cast<std::size_t>(i - t.base - 1)] : k.line_->height_m(i);
     }
@@ -962,38 +974,6 @@ class P1812Kernel final : public P526Kernel {
       }
       e.q = q;
       return true;
-    }
-    // vmax, eq. (78) (= Bullington's eq. (16)), and its sample im (the seed
-    // on entry): a sample can exceed v* only if H + a u - lin(x) > (v* / vk)
-    // sqrt(u), u = x (d - x)
-    bool largest_v(double a, double& vmax, int& im) const {
-      const double vk = std::sqrt(0.002 * d * k.f_ghz_ / 0.299792458);
-      auto lin = [&](double xi) { return (k.hts_ * (d - xi) + hrs * xi) / d; };
-      auto v_at = [&](int i) {
-        const double xi = x(i), u = xi * (d - xi);
-        return (height(i) + a * u - lin(xi)) * vk / std::sqrt(u);
-      };
-      vmax = kNegInf;
-      auto offer = [&](int i) {
-        const double v = v_at(i);
-        if (v > vmax) {  // false for NaN
-          vmax = v;
-          im = i;
-        }
-      };
-      offer(im);
-      for (int i = t.base + 1; i <= t.n_int; ++i) offer(i);
-      k.bounds_.visit(
-          1, t.base,
-          [&](int first, int last, double ba, double bb) {
-            const double x0 = x(first), x1 = x(last);
-            const double xm = std::clamp(0.5 * d, x0, x1);
-            const double umax = xm * (d - xm), umin = std::min(x0 * (d - x0), x1 * (d - x1));
-            const double r = vmax / vk;
-            return ba + kb * bb + a * umax - std::min(lin(x0), lin(x1)) - r * std::sqrt(r >= 0.0 ? umin : umax) > 0.0;
-          },
-          offer);
-      return vmax > kNegInf;
     }
     // eq. (93): the largest h_i - (hst + slope x_i) over samples lo .. hi
     double highest_above(int lo, int hi, double hst, double slope) const {

@@ -204,6 +204,21 @@ void finish(const Input& in, Result& r) {
   r.valid = std::isfinite(r.lb_db);
 }
 
+Input link_input(const LinkParams& p) {
+  Input in;
+  in.freq_ghz = p.freq_mhz / 1000.0;
+  in.time_pct = p.time_pct;
+  in.location_pct = p.location_pct;
+  in.sigma_loc_db = p.location_sigma_db;
+  in.htg_m = p.tx_height_m;
+  in.hrg_m = p.rx_height_m;
+  in.pol = p.pol;
+  in.delta_n = p.delta_n;
+  in.n0 = p.n0;
+  in.phi_path_deg = p.lat_deg;
+  return in;
+}
+
 Result predict(const Input& in) {
   Result r;
   const std::size_t n = in.d_km.size();
@@ -215,7 +230,6 @@ Result predict(const Input& in) {
   };
   if (n < 2 || in.h_m.size() != n || !(in.d_km[n - 1] - in.d_km[0] > 0.0)) return fail();
   const double f = in.freq_ghz;
-  const double p = in.time_pct;
   const double lambda = 0.299792458 / f;
 
   // Profile with clutter, gi = hi + Ri for the intermediate points (§3.2.1).
@@ -409,17 +423,7 @@ class P1812Model final : public Model {
     d_km.resize(n);
     for (std::size_t i = 0; i < n; ++i) d_km[i] = prof.distance_m[i] / 1000.0;
     const double d = d_km[n - 1];
-    p1812::Input in;
-    in.freq_ghz = p.freq_mhz / 1000.0;
-    in.time_pct = p.time_pct;
-    in.location_pct = p.location_pct;
-    in.sigma_loc_db = p.location_sigma_db;
-    in.htg_m = p.tx_height_m;
-    in.hrg_m = p.rx_height_m;
-    in.pol = p.pol;
-    in.delta_n = p.delta_n;
-    in.n0 = p.n0;
-    in.phi_path_deg = p.lat_deg;
+    p1812::Input in = p1812::link_input(p);
     in.d_km = d_km;
     in.h_m = prof.height_m;
     if (prof.clutter_m.size() == n) in.r_m = prof.clutter_m;

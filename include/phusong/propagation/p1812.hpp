@@ -99,6 +99,13 @@ Result predict(const Input& in);
 // engine's kernel finds the same analysis incrementally and calls it.
 void finish(const Input& in, Result& r);
 
+// The scalar inputs from a link: f, p, pL, σL, htg, hrg, polarization, ΔN,
+// N0 and the path-centre latitude (LinkParams freq_mhz, time_pct,
+// location_pct, location_sigma_db, tx_height_m, rx_height_m, pol, delta_n,
+// n0, lat_deg); the profile, dct and dcr are left at their defaults.  The
+// "p1812" model's mapping, shared by the radial engine's kernel.
+Input link_input(const LinkParams& p);
+
 // Inverse complementary cumulative normal distribution I(x), 0 < x < 1
 // (the rational approximation given in P.1812-6 Annex 1, Abramowitz & Stegun
 // 26.2.23; |error| < 4.5e-4).
