@@ -163,10 +163,13 @@ class DeygoutKernel final : public prop::RayKernel {
       // ray); samples are compared by v |v| / c^2 = H |H| / (d1 d2), without
       // a square root; r = v / c of the best
       double key = kNegInf, r = -1e300;
-      auto offer = [&](int i, double h) {
+      auto key_of = [&](int i, double h) {
         const double x = x_of(i), d1 = x - xa, d2 = xb - x;
         const double hh = h + bulge(x) - (ya + slope * d1);
-        const double k = hh * std::abs(hh) / (d1 * d2);
+        return hh * std::abs(hh) / (d1 * d2);
+      };
+      auto offer = [&](int i, double h) {
+        const double k = key_of(i, h);
         if (k > key) {  // false for NaN
           key = k;
           b.i = i;
@@ -182,11 +185,11 @@ class DeygoutKernel final : public prop::RayKernel {
         int seed = prev >= lo && prev <= phi ? prev : -1;
         if (seed < 0) {
           double ks = kNegInf;
-          for (int k = base - 1; k >= 0; k = hull_.pred[k]) {
+          // (the chain runs towards the transmitter: below lo it is done)
+          for (int k = base - 1; k >= 0 && k + 1 >= lo; k = hull_.pred[k]) {
             const int i = k + 1;
-            if (i < lo || i > phi) continue;
-            const double x = x_of(i), hh = h_[k] + bulge(x) - (ya + slope * (x - xa));
-            const double kv = hh * std::abs(hh) / ((x - xa) * (xb - x));
+            if (i > phi) continue;
+            const double kv = key_of(i, h_[static_cast<std::size_t>(k)]);
             if (kv > ks) {
               ks = kv;
               seed = i;
