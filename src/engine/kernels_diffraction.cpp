@@ -881,8 +881,15 @@ class P1812Kernel final : public P526Kernel {
     // was just found) and the smooth surface
     const double str = (hrs - hts_) / d;
     const prop::p526::Ground ground = prop::p526::kLand;
+    // (where its checks fail, the smooth term from the whole of the cell's
+    // own profile instead: the exact engine's, without its O(n) horizon
+    // and actual-profile passes, which the searches above replace)
     SmoothTerm sm;
-    if (!smooth_term(d, zc, hrs, t, ae_km_, ground, sm)) return exact(out);
+    const bool on_line = !smooth_term(d, zc, hrs, t, ae_km_, ground, sm);
+    if (on_line) {
+      if (!load_line(q, zc)) return exact(out);
+      smooth_on_line(d, hrs, ae_km_, ground, sm);
+    }
     double lbull = 0.0;
     if (tx.q + a * d >= str) {
       if (!r.trans_horizon && !q.steepest(false, a, rx)) return exact(out);  // (a tie of eq. (77))
@@ -911,7 +918,10 @@ class P1812Kernel final : public P526Kernel {
         lbull = los_bullington(vb, d, str).loss_db;
       }
       SmoothTerm smb;
-      if (!smooth_term(d, zc, hrs, t, abeta_km, ground, smb)) return exact(out);
+      if (on_line || !smooth_term(d, zc, hrs, t, abeta_km, ground, smb)) {
+        if (!on_line && !load_line(q, zc)) return exact(out);
+        smooth_on_line(d, hrs, abeta_km, ground, smb);
+      }
       r.ldb_db = lbull + smb.term_db;
     }
 
@@ -938,6 +948,38 @@ class P1812Kernel final : public P526Kernel {
   static prop::PathLoss& exact(prop::PathLoss& out) {
     out.exact_needed = true;
     return out;
+  }
+  struct Search;
+  // The whole of the cell's own profile: samples 0 .. n_int + 1 at i d /
+  // (n_int + 1), the transmitter's ground, the line, the tail, the cell's
+  // ground; false when the line reads NaN.
+  bool load_line(const Search& q, double zc) {
+    const auto n = static_cast<std::size_t>(q.t.n_int + 2);
+    line_d_.resize(n);
+    line_h_.resize(n);
+    line_d_[0] = 0.0;
+    line_h_[0] = z0_;
+    for (std::size_t i = 1; i + 1 < n; ++i) {
+      line_d_[i] = q.x(static_cast<int>(i));
+      line_h_[i] = q.height(static_cast<int>(i));
+      if (std::isnan(line_h_[i])) return false;
+    }
+    line_d_[n - 1] = q.d;
+    line_h_[n - 1] = zc;
+    return true;
+  }
+  // The smooth-surface half of delta-Bullington (P.1812-6 eqs. (22)-(38),
+  // Attachment 1 §5) as the model computes it (p526::smooth_surface,
+  // bullington over the zero-height profile, spherical_earth) over the
+  // profile load_line() read.
+  void smooth_on_line(double d, double hrs, double ae_km, prop::p526::Ground ground, SmoothTerm& out) const {
+    const auto ss = prop::p526::smooth_surface(line_d_, line_h_, hts_, hrs);
+    const double htc = hts_ - ss.hstd_m, hrc = hrs - ss.hsrd_m;  // eq. (37)
+    const double bulls = prop::p526::bullington(line_d_, nullptr, htc, hrc, ae_km, f_ghz_).loss_db;
+    const double sph = prop::p526::spherical_earth(d, htc, hrc, ae_km, f_ghz_, 0.0, link_.pol, ground).loss_db;
+    out.term_db = std::max(sph - bulls, 0.0);
+    out.hst_m = ss.hst_m;
+    out.hsr_m = ss.hsr_m;
   }
   // a sample of the cell's profile (1 .. n_int) and its q (or v)
   struct Extreme {
@@ -995,6 +1037,7 @@ class P1812Kernel final : public P526Kernel {
   };
 
   prop::p1812::Input in_;
+  std::vector<double> line_d_, line_h_;  // the cell's profile (load_line), km and m
 };
 
 }  // namespace
