@@ -120,6 +120,16 @@ void measure_self_spread(const Raster<float>& z, double tx, double ty, const pro
   }
 }
 
+// The contract: the same cells defined by both engines (more than
+// min_cells), >= 99 % of them within 1 dB, none beyond 6 dB.
+void check_contract(const Agreement& a, long min_cells) {
+  CHECK(a.both > min_cells);
+  CHECK(a.only_exact == 0);
+  CHECK(a.only_radial == 0);
+  CHECK(a.within[2] >= 0.99 * a.both);
+  CHECK(a.within[4] == a.both);
+}
+
 // A model without a ray kernel (the engine's fallback: the model on each
 // cell's ray profile): a built-in model under another name.
 class WithoutKernel final : public prop::Model {
@@ -198,12 +208,8 @@ TEST_CASE("radial agreement with the exact engine on real terrain, every ray ker
                  << self_pct << " % within 1 dB; radial vs exact: " << radial_pct << " % within 1 dB");
     CHECK(spread.cells > 50000);
     CHECK(radial_pct >= self_pct);
-    CHECK(a.both > 500000);
-    CHECK(a.only_exact == 0);
-    CHECK(a.only_radial == 0);
     CHECK(radial_is_default(name));
-    CHECK(a.within[2] >= 0.99 * a.both);  // >= 99 % within 1 dB
-    CHECK(a.within[4] == a.both);         // none beyond 6 dB
+    check_contract(a, 500000);
   }
 }
 
@@ -236,11 +242,7 @@ TEST_CASE("radial hata, deygout, p526, itm and p1812 meet the contract on the st
                  a);
     }
     MESSAGE(describe(name + ", Swiss Alps", a, 0, 0));
-    CHECK(a.both > 500000);
-    CHECK(a.only_exact == 0);
-    CHECK(a.only_radial == 0);
-    CHECK(a.within[2] >= 0.99 * a.both);
-    CHECK(a.within[4] == a.both);
+    check_contract(a, 500000);
   }
 }
 
@@ -265,11 +267,7 @@ TEST_CASE("radial p1812 at 10 % of the time (Ldβ with aβ, and ducting) meets t
                path_loss_radial(dem.elevation_m, x, y, *model, link, 20000.0), a);
   }
   MESSAGE(describe("p1812 at 10 % time", a, 0, 0));
-  CHECK(a.both > 200000);
-  CHECK(a.only_exact == 0);
-  CHECK(a.only_radial == 0);
-  CHECK(a.within[2] >= 0.99 * a.both);
-  CHECK(a.within[4] == a.both);
+  check_contract(a, 200000);
 }
 
 TEST_CASE("radial engine is bit-identical at 1 and 2 threads") {
