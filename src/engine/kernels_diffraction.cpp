@@ -843,9 +843,7 @@ class P1812Kernel final : public P526Kernel {
 
     // The transmitter horizon; the path is trans-horizon when its angle
     // exceeds the receiver's (eqs. (76)-(77)).
-    auto elev = [&](double dh_m, double dist_km) {  // mrad, as the model writes it
-      return 1e3 * std::atan(dh_m / (1e3 * dist_km) - dist_km / (2.0 * ae_km_));
-    };
+    auto elev = [&](double dh_m, double dist_km) { return prop::p1812::elevation_mrad(dh_m, dist_km, ae_km_); };
     const double a = 500.0 / ae_km_;
     Extreme tx{stim_arg_upto_[static_cast<std::size_t>(t.base)] + 1, 0.0};
     if (!q.steepest(true, a, tx)) return exact(out);
@@ -888,7 +886,7 @@ class P1812Kernel final : public P526Kernel {
     const bool on_line = !smooth_term(d, zc, hrs, t, ae_km_, ground, sm);
     if (on_line) {
       if (!load_line(q, zc)) return exact(out);
-      smooth_on_line(d, hrs, ae_km_, ground, sm);
+      smooth_on_line(hrs, ae_km_, ground, sm);
     }
     double lbull = 0.0;
     if (tx.q + a * d >= str) {
@@ -920,7 +918,7 @@ class P1812Kernel final : public P526Kernel {
       SmoothTerm smb;
       if (on_line || !smooth_term(d, zc, hrs, t, abeta_km, ground, smb)) {
         if (!on_line && !load_line(q, zc)) return exact(out);
-        smooth_on_line(d, hrs, abeta_km, ground, smb);
+        smooth_on_line(hrs, abeta_km, ground, smb);
       }
       r.ldb_db = lbull + smb.term_db;
     }
@@ -969,17 +967,22 @@ class P1812Kernel final : public P526Kernel {
     return true;
   }
   // The smooth-surface half of delta-Bullington (P.1812-6 eqs. (22)-(38),
-  // Attachment 1 §5) as the model computes it (p526::smooth_surface,
-  // bullington over the zero-height profile, spherical_earth) over the
-  // profile load_line() read.
-  void smooth_on_line(double d, double hrs, double ae_km, prop::p526::Ground ground, SmoothTerm& out) const {
-    const auto ss = prop::p526::smooth_surface(line_d_, line_h_, hts_, hrs);
-    const double htc = hts_ - ss.hstd_m, hrc = hrs - ss.hsrd_m;  // eq. (37)
-    const double bulls = prop::p526::bullington(line_d_, nullptr, htc, hrc, ae_km, f_ghz_).loss_db;
-    const double sph = prop::p526::spherical_earth(d, htc, hrc, ae_km, f_ghz_, 0.0, link_.pol, ground).loss_db;
-    out.term_db = std::max(sph - bulls, 0.0);
-    out.hst_m = ss.hst_m;
-    out.hsr_m = ss.hsr_m;
+  // Attachment 1 §5) as the model computes it (p526::delta_bullington_smooth)
+  // over the profile load_line() read.
+  void smooth_on_line(double hrs, double ae_km, prop::p526::Ground ground, SmoothTerm& out) const {
+    prop::p526::DeltaBullingtonInput in;
+    in.d_km = line_d_;
+    in.h_m = line_h_;
+    in.hts_m = hts_;
+    in.hrs_m = hrs;
+    in.ae_km = ae_km;
+    in.freq_ghz = f_ghz_;
+    in.pol = link_.pol;
+    in.land = ground;
+    const auto r = prop::p526::delta_bullington_smooth(in);
+    out.term_db = r.ld_db;
+    out.hst_m = r.smooth.hst_m;
+    out.hsr_m = r.smooth.hsr_m;
   }
   // a sample of the cell's profile (1 .. n_int) and its q (or v)
   struct Extreme {

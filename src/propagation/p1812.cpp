@@ -204,6 +204,10 @@ void finish(const Input& in, Result& r) {
   r.valid = std::isfinite(r.lb_db);
 }
 
+double elevation_mrad(double dh_m, double dist_km, double ae_km) {
+  return 1e3 * std::atan(dh_m / (1e3 * dist_km) - dist_km / (2.0 * ae_km));
+}
+
 Input link_input(const LinkParams& p) {
   Input in;
   in.freq_ghz = p.freq_mhz / 1000.0;
@@ -283,9 +287,7 @@ Result predict(const Input& in) {
   // profile used is the bare terrain hi (the SG3 results confirm that clutter
   // does not enter the horizon analysis).
   {
-    auto elev = [&](double dh_m, double dist_km) {
-      return 1e3 * std::atan(dh_m / (1e3 * dist_km) - dist_km / (2.0 * ae));
-    };
+    auto elev = [&](double dh_m, double dist_km) { return elevation_mrad(dh_m, dist_km, ae); };
     double theta_max = kNegInf;
     std::size_t imax = 1;
     for (std::size_t i = 1; i + 1 < n; ++i) {

@@ -266,14 +266,12 @@ SmoothSurface smooth_surface(std::span<const double> d_km, std::span<const doubl
 //   Lbulls: Bullington over a zero-height profile with htc', hrc';
 //   Ldsph: spherical-earth loss over d with htc', hrc' and ap = ae;
 //   Ld = Lbulla + max(Ldsph - Lbulls, 0)                              eq. (38)
-DeltaBullington delta_bullington(const DeltaBullingtonInput& in) {
+DeltaBullington delta_bullington_smooth(const DeltaBullingtonInput& in) {
   DeltaBullington r;
   const std::size_t n = in.d_km.size();
   if (n < 2 || in.h_m.size() != n) return r;
   const auto hs = in.h_smooth_m.size() == n ? in.h_smooth_m : in.h_m;
   const double d = in.d_km[n - 1] - in.d_km[0];
-  r.actual = bullington(in.d_km, in.h_m.data(), in.hts_m, in.hrs_m, in.ae_km, in.freq_ghz);
-  r.lbulla_db = r.actual.loss_db;
   r.smooth = smooth_surface(in.d_km, hs, in.hts_m, in.hrs_m);
   r.htc_prime_m = in.hts_m - r.smooth.hstd_m;
   r.hrc_prime_m = in.hrs_m - r.smooth.hsrd_m;
@@ -282,7 +280,17 @@ DeltaBullington delta_bullington(const DeltaBullingtonInput& in) {
   r.sph = spherical_earth(d, r.htc_prime_m, r.hrc_prime_m, in.ae_km, in.freq_ghz, in.omega, in.pol,
                           in.land);
   r.ldsph_db = r.sph.loss_db;
-  r.ld_db = r.lbulla_db + std::max(r.ldsph_db - r.lbulls_db, 0.0);
+  r.ld_db = std::max(r.ldsph_db - r.lbulls_db, 0.0);
+  return r;
+}
+
+DeltaBullington delta_bullington(const DeltaBullingtonInput& in) {
+  const std::size_t n = in.d_km.size();
+  if (n < 2 || in.h_m.size() != n) return DeltaBullington{};
+  DeltaBullington r = delta_bullington_smooth(in);
+  r.actual = bullington(in.d_km, in.h_m.data(), in.hts_m, in.hrs_m, in.ae_km, in.freq_ghz);
+  r.lbulla_db = r.actual.loss_db;
+  r.ld_db = r.lbulla_db + r.ld_db;
   return r;
 }
 

@@ -106,6 +106,11 @@ void finish(const Input& in, Result& r);
 // "p1812" model's mapping, shared by the radial engine's kernel.
 Input link_input(const LinkParams& p);
 
+// Elevation angle (mrad) of a point dh_m above (below) a terminal, dist_km
+// away, over an earth of effective radius ae_km: Attachment 1 eqs. (76),
+// (77), (79), (80), 1000 arctan(dh / (1000 dist) - dist / (2 ae)).
+double elevation_mrad(double dh_m, double dist_km, double ae_km);
+
 // Inverse complementary cumulative normal distribution I(x), 0 < x < 1
 // (the rational approximation given in P.1812-6 Annex 1, Abramowitz & Stegun
 // 26.2.23; |error| < 4.5e-4).

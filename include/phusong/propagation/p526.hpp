@@ -124,6 +124,9 @@ struct DeltaBullington {
 };
 
 DeltaBullington delta_bullington(const DeltaBullingtonInput& in);
+// Its smooth-profile half alone (all but actual and lbulla_db; ld_db =
+// max(Ldsph - Lbulls, 0)): what delta_bullington() adds to Lbulla.
+DeltaBullington delta_bullington_smooth(const DeltaBullingtonInput& in);
 
 // --- Deygout -----------------------------------------------------------------------
 // Deygout construction limited to three edges: the principal edge p of
