@@ -22,6 +22,9 @@ namespace phusong {
 namespace {
 
 constexpr double kRadToDeg = 57.29577951308232;
+// Added to the radial engine's loss ceiling (compute_coverage): well above
+// the float roundings between a kernel's double loss and the composites.
+constexpr double kCeilingMarginDb = 0.01;
 
 std::unique_ptr<tbb::global_control> limit_threads(int threads) {
   if (threads <= 0) return nullptr;
@@ -136,14 +139,14 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
   for (auto& [k, v] : positions) order.push_back(v);
   std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.front() < b.front(); });
 
+  // The radial engine's loss ceiling (path_loss_radial), reused from site
+  // to site: NaN (none) outside the current site's window.
+  Raster<float> ceiling;
   for (const auto& members : order) {
     const radio::Cell& head = cells[members.front()];
     prop::LinkParams p = link;
     p.freq_mhz = head.freq_mhz;
     p.tx_height_m = head.height_m;
-    const Raster<float> loss = cfg.kind == EngineKind::Fast
-                                   ? path_loss_radial(dem, head.x, head.y, model, p, cfg.radius_m, 0)
-                                   : path_loss_exact(dem, head.x, head.y, model, p, cfg.radius_m, 0);
     const Window w = window_of(g, head.x, head.y, cfg.radius_m);
     const double tip = head.ground_m + head.height_m;
     // Per member: its reference-signal EIRP; and whether any member's gain
@@ -181,12 +184,42 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
       }
       return true;
     };
+    // For the fast engine, where skipping is allowed and no land-cover loss
+    // is added (the ceiling assumes the path loss is the cell's whole loss):
+    // per cell, the loss beyond which unchanged() holds, plus kCeilingMarginDb
+    // for the float roundings, so that a kernel answering "beyond" only
+    // drops cells the loop below would skip.
+    const bool use_ceiling = cfg.kind == EngineKind::Fast && can_skip && !cfg.clutter;
+    if (use_ceiling) {
+      if (ceiling.grid().rows == 0) ceiling = Raster<float>(g, kNoDataF);
+      tbb::parallel_for(tbb::blocked_range<int>(w.r0, w.r1 + 1), [&](const tbb::blocked_range<int>& rr) {
+        for (int r = rr.begin(); r != rr.end(); ++r)
+          for (int c = w.c0; c <= w.c1; ++c) {
+            // the upper power must stay below all of these (none known: no
+            // ceiling, as unchanged() never holds there)
+            const float best = out.best_dbm.at(r, c);
+            bool known = !std::isnan(best);
+            double floor_dbm = known ? std::min(cfg.threshold_dbm, static_cast<double>(best)) : 0.0;
+            for (int grp : member_groups) {
+              const float gb = (*per_group)[static_cast<size_t>(grp)].best_dbm.at(r, c);
+              known = known && !std::isnan(gb);
+              if (known) floor_dbm = std::min(floor_dbm, static_cast<double>(gb));
+            }
+            ceiling.at(r, c) = known ? static_cast<float>(eirp_max_dbm - floor_dbm + kCeilingMarginDb) : kNoDataF;
+          }
+      });
+    }
+    const Raster<float> loss =
+        cfg.kind == EngineKind::Fast
+            ? path_loss_radial(dem, head.x, head.y, model, p, cfg.radius_m, 0, use_ceiling ? &ceiling : nullptr)
+            : path_loss_exact(dem, head.x, head.y, model, p, cfg.radius_m, 0);
     tbb::parallel_for(tbb::blocked_range<int>(w.r0, w.r1 + 1), [&](const tbb::blocked_range<int>& rr) {
       for (int r = rr.begin(); r != rr.end(); ++r) {
         const double y = g.cell_y(r);
         for (int c = w.c0; c <= w.c1; ++c) {
           float l = loss.at(r, c);
           if (std::isnan(l)) continue;
+          if (l == std::numeric_limits<float>::infinity()) continue;  // beyond the ceiling: unchanged()
           if (cfg.clutter) {
             l += static_cast<float>(clutter_loss_db(*cfg.clutter, dem, head.x, head.y, tip, r, c, link.rx_height_m, head.freq_mhz));
           }

@@ -23,20 +23,19 @@
 // cell_line, with the last kCellTail samples as cell_tail), the main edge and
 // the two secondary edges are the largest v of their sections of the cell's
 // own profile as the exact engine samples it: the tail directly, the ray's
-// part by the line search (LineBounds: from a seed, the previous cell's edge
-// or the ray's best hull vertex, only the samples whose bound could beat the
-// best so far are read), and the model is called on the profile of those
-// three edges: v depends only on the sample and its section's ends, so the
-// model finds the same edges there (measured: the exact engine's values on
-// Brindabella, max 0.16 dB on the Alps).  Without the line the edges come
+// part by the line search (LineBounds: from a seed, the ray's best hull
+// vertex, only the samples whose bound could beat the best so far are read),
+// and the loss is the model's free space plus deygout_diffraction_db() of
+// those three edges (measured: the exact engine's values on Brindabella,
+// max 0.16 dB on the Alps).  Without the line the edges come
 // from the ray's hull: the secondary edge between the transmitter and the
 // main edge m is a vertex of the hull of the samples before m, which the
 // persistent hull keeps (the chain from m-1); the edge between m and the
 // receiver uses the vertices of the current hull after m.
 //
-// Each query builds a reduced profile of those candidate samples and calls
-// the model itself (Deygout) or the P.526 Bullington function (p526), so the
-// formulas are the models' own.  The P.1812 smooth surface
+// Otherwise each query builds a reduced profile of those candidate samples
+// and calls the model itself (Deygout without the line) or the P.526
+// Bullington function (p526), so the formulas are the models' own.  The P.1812 smooth surface
 // (Attachment 1 §5 eqs. (85)-(89)) uses running sums of the trapezoid terms
 // for v1, v2 and a second hull of the plain heights for hobs, alpha_obt,
 // alpha_obr; the Bullington over the smooth (zero-height) profile evaluates
@@ -59,6 +58,15 @@ namespace phusong::kernels {
 namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+constexpr double kPosInf = std::numeric_limits<double>::infinity();
+
+// The v >= -0.78 at which J(v) (ITU-R P.526-15 eq. (31), knife_edge_j_db)
+// equals j_db >= J(-0.78): 20 log10(sqrt(t^2 + 1) + t) = j_db - 6.9 with
+// t = v - 0.1 gives t = (y - 1 / y) / 2, y = 10^((j_db - 6.9) / 20).
+double knife_edge_v(double j_db) {
+  const double y = std::pow(10.0, (j_db - 6.9) / 20.0);
+  return std::max(0.5 * (y - 1.0 / y) + 0.1, -0.78);
+}
 
 // ---------------------------------------------------------------------------
 class DeygoutKernel final : public prop::RayKernel {
@@ -74,7 +82,6 @@ class DeygoutKernel final : public prop::RayKernel {
     bounds_.clear();
     tail_.n = 0;
     line_ = nullptr;
-    last_ = {-1, -1, -1};
   }
   bool wants_slopes() const noexcept override { return true; }
   void push_slopes(const double* slope, const double* /*lateral*/, int first, int end) noexcept override {
@@ -84,6 +91,7 @@ class DeygoutKernel final : public prop::RayKernel {
   int tail_samples() const noexcept override { return kCellTail; }
   void cell_tail(const double* h, int count, int total) noexcept override { tail_.set(h, count, total); }
   void cell_line(const CellLine* line) noexcept override { line_ = line; }
+  void loss_ceiling(double ceiling_db) noexcept override { ceiling_db_ = ceiling_db; }
   void push(double s, double h) noexcept override {
     hull_.push(s, h - s * s * inv_2ae_);
     h_.push_back(h);
@@ -91,7 +99,9 @@ class DeygoutKernel final : public prop::RayKernel {
   prop::PathLoss query(double d, double zc) noexcept override {
     int nt = 0;
     const int n_int = tail_.take(hull_.size(), nt);
-    if (line_ && n_int >= 1) return on_line(d, zc, n_int, n_int - nt);
+    const double ceiling_db = ceiling_db_;
+    ceiling_db_ = kPosInf;
+    if (line_ && n_int >= 1) return on_line(d, zc, n_int, n_int - nt, ceiling_db);
     return on_ray(d, zc);
   }
 
@@ -136,10 +146,18 @@ class DeygoutKernel final : public prop::RayKernel {
   // The three edges of the cell's own profile (samples 0..n_int + 1 at
   // i d / (n_int + 1): the ray's part read on the cell's line where
   // LineBounds says a sample could beat the best so far, the tail as it is),
-  // and the model on the profile of those edges alone: each edge is the
-  // largest v of its section, and v depends only on the sample and the
-  // section's ends, so the model finds the same edges there.
-  prop::PathLoss on_line(double d, double zc, int n_int, int base) {
+  // and the Deygout loss of those edges (the model's formulas: fspl_db on
+  // the 3-D distance, deygout_diffraction_db).  No state passes from cell to
+  // cell, so a cell's loss does not depend on which cells before it were
+  // computed.
+  //
+  // With a finite loss ceiling: the loss is free space plus J(vm) + J(vl) +
+  // J(vr), J non-decreasing and >= 0, and each search only raises its best v,
+  // so once free space plus the J of the edges found so far (for the edge
+  // being searched, its best so far: a tail sample, the seed, then any
+  // better sample) passes the ceiling, the loss would too: the search stops
+  // and the cell answers +infinity (RayKernel::loss_ceiling).
+  prop::PathLoss on_line(double d, double zc, int n_int, int base, double ceiling_db) {
     const double dx = d / (n_int + 1);
     const double step = hull_.size() > 0 ? hull_.s[0] : dx;
     extend_bounds(base, step);
@@ -152,10 +170,12 @@ class DeygoutKernel final : public prop::RayKernel {
     struct Best {
       double v = -1e300;
       int i = -1;
+      bool beyond = false;  // stopped: J(v) > stop_j_db
     };
     // the largest v over samples lo..hi of the section from (xa, ya) to
-    // (xb, yb) (heights with the bulge), as the model computes it
-    auto largest_v = [&](int lo, int hi, double xa, double ya, double xb, double yb, int prev) {
+    // (xb, yb) (heights with the bulge), as the model computes it; it stops
+    // early (beyond) once the best so far has J(v) > stop_j_db
+    auto largest_v = [&](int lo, int hi, double xa, double ya, double xb, double yb, double stop_j_db) {
       Best b;
       if (lo > hi) return b;
       const double dij = xb - xa, slope = (yb - ya) / dij, c = std::sqrt(2.0 * dij / lambda_);
@@ -163,6 +183,10 @@ class DeygoutKernel final : public prop::RayKernel {
       // ray); samples are compared by v |v| / c^2 = H |H| / (d1 d2), without
       // a square root; r = v / c of the best
       double key = kNegInf, r = -1e300;
+      // with a stop: r above r_stop is worth the J(v) test (J^-1 of
+      // stop_j_db, a little low: the test decides)
+      const bool stops = stop_j_db < kPosInf;
+      const double r_stop = stops ? (knife_edge_v(stop_j_db) - 1e-6) / c : kPosInf;
       auto key_of = [&](int i, double h) {
         const double x = x_of(i), d1 = x - xa, d2 = xb - x;
         const double hh = h + bulge(x) - (ya + slope * d1);
@@ -174,32 +198,33 @@ class DeygoutKernel final : public prop::RayKernel {
           key = k;
           b.i = i;
           r = std::copysign(std::sqrt(std::abs(k)), k);
+          if (r > r_stop && prop::knife_edge_j_db(r * c) > stop_j_db) b.beyond = true;
         }
       };
       for (int i = std::max(lo, base + 1); i <= hi; ++i) offer(i, height(i));
       const int phi = std::min(hi, base);
       if (lo <= phi) {
-        // seed: the previous cell's edge when it lies in the range (the
-        // cells of a ray come in order of distance), else the ray's hull
-        // vertex of largest v in the range; read on the line
-        int seed = prev >= lo && prev <= phi ? prev : -1;
-        if (seed < 0) {
-          double ks = kNegInf;
-          // (the chain runs towards the transmitter: below lo it is done)
-          for (int k = base - 1; k >= 0 && k + 1 >= lo; k = hull_.pred[k]) {
-            const int i = k + 1;
-            if (i > phi) continue;
-            const double kv = key_of(i, h_[static_cast<std::size_t>(k)]);
-            if (kv > ks) {
-              ks = kv;
-              seed = i;
-            }
+        // seed: the ray's hull vertex of largest v in the range, read on
+        // the line (from the ray's state alone, not from earlier cells, so
+        // that a cell's loss does not depend on which cells before it were
+        // computed: loss_ceiling)
+        int seed = -1;
+        double ks = kNegInf;
+        // (the chain runs towards the transmitter: below lo it is done)
+        for (int k = base - 1; k >= 0 && k + 1 >= lo; k = hull_.pred[k]) {
+          const int i = k + 1;
+          if (i > phi) continue;
+          const double kv = key_of(i, h_[static_cast<std::size_t>(k)]);
+          if (kv > ks) {
+            ks = kv;
+            seed = i;
           }
         }
-        if (seed >= 0) offer(seed, line_->height_m(seed));
+        if (seed >= 0 && !b.beyond) offer(seed, line_->height_m(seed));
         bounds_.visit(
             lo, phi,
             [&](int first, int last, double ba, double bb) {
+              if (b.beyond) return false;
               const double x0 = x_of(first), x1 = x_of(last);
               const double xm = std::clamp(0.5 * d, x0, x1), xc = std::clamp(0.5 * (xa + xb), x0, x1);
               const double umin = std::min((x0 - xa) * (xb - x0), (x1 - xa) * (xb - x1));
@@ -215,25 +240,32 @@ class DeygoutKernel final : public prop::RayKernel {
       return b;
     };
     const double ya = z0_ + link_.tx_height_m, yb = zc + link_.rx_height_m;
-    const Best m = largest_v(1, n_int, 0.0, ya, d, yb, last_[0]);
+    // the J(v) above which free space (the model's, on the 3-D distance)
+    // passes the ceiling
+    const double fspl_d3_db = prop::fspl_db(link_.freq_mhz, std::max(std::hypot(d, ya - yb), 1.0));
+    const double stop_j_db = ceiling_db < kPosInf ? ceiling_db - fspl_d3_db : kPosInf;
+    const bool capped = stop_j_db < kPosInf;
+    prop::PathLoss beyond;
+    beyond.loss_db = kPosInf;
+    beyond.mode = prop::Mode::Diffraction;
+    // each search stops once the J(v) found so far pass what the edges
+    // before it left of stop_j_db
+    const Best m = largest_v(1, n_int, 0.0, ya, d, yb, stop_j_db);
+    const double jm = capped && m.i >= 1 ? prop::knife_edge_j_db(m.v) : 0.0;
+    if (m.beyond || jm > stop_j_db) return beyond;
     Best l, r;
     if (m.i >= 1 && m.v > -0.78) {
       const double xm = x_of(m.i), zm = height(m.i) + bulge(xm);
-      l = largest_v(1, m.i - 1, 0.0, ya, xm, zm, last_[1]);
-      r = largest_v(m.i + 1, n_int, xm, zm, d, yb, last_[2]);
+      l = largest_v(1, m.i - 1, 0.0, ya, xm, zm, stop_j_db - jm);
+      const double jl = capped && l.i >= 1 ? prop::knife_edge_j_db(l.v) : 0.0;
+      if (l.beyond || jm + jl > stop_j_db) return beyond;
+      r = largest_v(m.i + 1, n_int, xm, zm, d, yb, stop_j_db - jm - jl);
+      if (r.beyond) return beyond;
     }
-    last_ = {m.i, l.i, r.i};
-    prof_.clear();
-    prof_.distance_m.push_back(0.0);
-    prof_.height_m.push_back(z0_);
-    for (int i : {l.i, m.i, r.i}) {
-      if (i < 1) continue;
-      prof_.distance_m.push_back(x_of(i));
-      prof_.height_m.push_back(height(i));
-    }
-    prof_.distance_m.push_back(d);
-    prof_.height_m.push_back(zc);
-    return model_.loss(prof_, link_);
+    prop::PathLoss out;
+    out.mode = m.v > 0.0 ? prop::Mode::Diffraction : prop::Mode::LineOfSight;
+    out.loss_db = fspl_d3_db + prop::deygout_diffraction_db(m.v, l.v, r.v);
+    return out;
   }
   // LineBounds over samples 0..last (hull point k is sample k + 1; s in m)
   void extend_bounds(int last, double step) {
@@ -254,7 +286,7 @@ class DeygoutKernel final : public prop::RayKernel {
   LineBounds bounds_;
   CellTail tail_;
   const CellLine* line_ = nullptr;
-  std::array<int, 3> last_{-1, -1, -1};  // the previous cell's edges (main, left, right)
+  double ceiling_db_ = kPosInf;           // loss_ceiling() for the next query
 };
 
 // ---------------------------------------------------------------------------

@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
+#include "phusong/core/error.hpp"
 #include "phusong/terrain/profile.hpp"
 #include "ray_kernels.hpp"
 
@@ -86,6 +88,8 @@ struct Setup {
   // The transmitter in fractional (column, row) of sample_bilinear (cell
   // centres at integers).
   double fc_tx = 0.0, fr_tx = 0.0;
+  // path_loss_radial's ceiling_db, or null
+  const Raster<float>* ceiling = nullptr;
 };
 
 // True when no cell of rows [r0 - n - 1, r0 + n + 1] x columns
@@ -229,6 +233,11 @@ struct LineProbe final : prop::RayKernel::CellLine {
 // cell computed as the exact engine does (path_loss_exact: the model on the
 // profile sampled along the cell's own line).
 float cell_loss(const Setup& s, const prop::PathLoss& pl, const RayCell& cell, prop::Profile& prof) {
+  if (s.ceiling && pl.loss_db == std::numeric_limits<double>::infinity()) {
+    // beyond the cell's ceiling (RayKernel::loss_ceiling), where one was given
+    const float ceil_db = s.ceiling->at(cell.r, cell.c);
+    if (ceil_db < std::numeric_limits<float>::infinity()) return std::numeric_limits<float>::infinity();
+  }
   if (pl.exact_needed) {
     const Grid& g = s.dem.grid();
     if (!extract_profile(s.dem, s.tx_x, s.tx_y, g.cell_x(cell.c), g.cell_y(cell.r), s.step, prof)) return kNoDataF;
@@ -270,9 +279,13 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
     prop::RayKernel& k = *w.kernel;
     k.begin(w.z[0]);
     const bool slopes = k.wants_slopes();
-    // Before each query of a kernel that bounds its error: the cell centre's
-    // distance from the ray.
+    // Before each query: the cell's loss ceiling, where there is one; for a
+    // kernel that bounds its error, the cell centre's distance from the ray.
     auto offer_offset = [&](const RayCell& cell) {
+      if (s.ceiling) {
+        const float ceil_db = s.ceiling->at(cell.r, cell.c);
+        k.loss_ceiling(std::isnan(ceil_db) ? std::numeric_limits<double>::infinity() : static_cast<double>(ceil_db));
+      }
       if (!slopes) return;
       const double cx = g.cell_x(cell.c) - s.tx_x, cy = g.cell_y(cell.r) - s.tx_y;
       k.cell_offset(ux * cy - uy * cx);
@@ -408,9 +421,11 @@ bool has_ray_kernel(const prop::Model& model) {
 }
 
 Raster<float> path_loss_radial(const Raster<float>& dem, double tx_x, double tx_y, const prop::Model& model,
-                               const prop::LinkParams& link, double radius_m, int threads) {
-  auto ctl = limit_threads(threads);
+                               const prop::LinkParams& link, double radius_m, int threads,
+                               const Raster<float>* ceiling_db) {
   const Grid& g = dem.grid();
+  if (ceiling_db && !ceiling_db->grid().same_layout(g)) throw Error("path_loss_radial: the loss ceiling is not on the DEM's grid");
+  auto ctl = limit_threads(threads);
   Raster<float> loss(g, kNoDataF);
   const double step = std::min(g.dx, g.dy);
   Setup s{dem, model, link, tx_x, tx_y, step, radius_m * radius_m,
@@ -419,6 +434,7 @@ Raster<float> path_loss_radial(const Raster<float>& dem, double tx_x, double tx_
   s.nan_free = window_nan_free(dem, s.r0, s.c0, s.n);
   s.fc_tx = g.col_f(tx_x) - 0.5;
   s.fr_tx = g.row_f(tx_y) - 0.5;
+  s.ceiling = ceiling_db;
   const bool fast = make_ray_kernel(model, link) != nullptr;
   const int rays = 8 * s.n;
   tbb::parallel_for(tbb::blocked_range<int>(0, rays, 16), [&](const tbb::blocked_range<int>& rr) {

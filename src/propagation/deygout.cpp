@@ -74,16 +74,14 @@ class Deygout final : public Model {
     const double yb = z[n - 1] + p.rx_height_m;
     const double* d = prof.distance_m.data();
     const double d3 = std::max(std::hypot(total, ya - yb), 1.0);
-    double diff = 0.0;
     const Edge m = main_edge(d, z.data(), 0, n - 1, ya, yb, lambda);
+    Edge l, r;
     if (m.v > -0.78) {
-      diff = knife_edge_j_db(m.v);
       const double ym = z[m.k];
-      const Edge l = main_edge(d, z.data(), 0, m.k, ya, ym, lambda);
-      if (l.v > -0.78) diff += knife_edge_j_db(l.v);
-      const Edge r = main_edge(d, z.data(), m.k, n - 1, ym, yb, lambda);
-      if (r.v > -0.78) diff += knife_edge_j_db(r.v);
+      l = main_edge(d, z.data(), 0, m.k, ya, ym, lambda);
+      r = main_edge(d, z.data(), m.k, n - 1, ym, yb, lambda);
     }
+    const double diff = deygout_diffraction_db(m.v, l.v, r.v);
     out.mode = (m.v > 0.0) ? Mode::Diffraction : Mode::LineOfSight;
     out.loss_db = fspl_db(p.freq_mhz, d3) + diff;
     return out;
@@ -91,6 +89,14 @@ class Deygout final : public Model {
 };
 
 }  // namespace
+
+double deygout_diffraction_db(double vm, double vl, double vr) {
+  if (!(vm > -0.78)) return 0.0;
+  double diff = knife_edge_j_db(vm);
+  if (vl > -0.78) diff += knife_edge_j_db(vl);
+  if (vr > -0.78) diff += knife_edge_j_db(vr);
+  return diff;
+}
 
 std::unique_ptr<Model> make_deygout() { return std::make_unique<Deygout>(); }
 

@@ -52,8 +52,18 @@ namespace phusong {
 // Same signature and meaning as path_loss_exact() (engine/coverage.hpp): NaN
 // outside the radius or where the terrain on the path is unknown.
 // threads: 0 = all cores.
+//
+// ceiling_db (optional, the DEM's grid): per cell, the loss above which the
+// caller does not need the cell's value (NaN or +infinity: it needs it).
+// Where a kernel shows cheaply that the cell's loss exceeds its ceiling
+// (RayKernel::loss_ceiling: the deygout kernel, from one edge's J(v)), the
+// cell holds +infinity instead of its loss; every other cell holds what it
+// holds without a ceiling.  compute_coverage() passes, per site, the loss
+// beyond which a cell could neither reach the threshold nor beat the best
+// server so far.
 Raster<float> path_loss_radial(const Raster<float>& dem, double tx_x, double tx_y, const prop::Model& model,
-                               const prop::LinkParams& link, double radius_m, int threads = 0);
+                               const prop::LinkParams& link, double radius_m, int threads = 0,
+                               const Raster<float>* ceiling_db = nullptr);
 
 // The model's ray kernel: Model::ray_kernel() if it gives one, else the
 // built-in kernel for the built-in models (fspl, hata, deygout, p526, itm),

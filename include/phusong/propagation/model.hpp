@@ -148,6 +148,14 @@ class RayKernel {
     virtual double height_m(int i) const noexcept = 0;
   };
   virtual void cell_line(const CellLine* /*line*/) noexcept {}
+
+  // Before each query() when the caller bounds what it needs (the radial
+  // engine's loss ceiling, engine/radial.hpp): the loss, dB, above which the
+  // cell's value does not matter (+infinity: it always matters).  A kernel
+  // that can show cheaply that its loss for the next query would exceed it
+  // may answer loss_db = +infinity instead of computing it; it must not do so
+  // otherwise.  Valid for the next query() only.
+  virtual void loss_ceiling(double /*ceiling_db*/) noexcept {}
 };
 
 class Model {

@@ -31,4 +31,10 @@ inline double earth_bulge_m(double d1_m, double d2_m, double k_factor) {
   return d1_m * d2_m / (2.0 * k_factor * kEarthRadiusM);
 }
 
+// The Deygout model's diffraction loss (deygout.cpp) from the diffraction
+// parameters of its main edge and of the dominant edge on each side of it
+// (-1e300 or any v <= -0.78 where there is none): J(vm) + J(vl) + J(vr),
+// the side edges counted only when the main edge's v > -0.78.
+double deygout_diffraction_db(double vm, double vl, double vr);
+
 }  // namespace phusong::prop
