@@ -401,12 +401,21 @@ class P526Kernel : public prop::RayKernel {
     last_h_ = h;
   }
 
+  void loss_ceiling(double ceiling_db) noexcept override { ceiling_db_ = ceiling_db; }
+
   prop::PathLoss query(double d_m, double zc) noexcept override {
     prop::PathLoss out;
     const double d = d_m / 1000.0;
     const double hrs = zc + link_.rx_height_m;
     const Tail t = take_tail(d);
     const int n_int = t.n_int, base = t.base, nt = t.nt;
+    const double ceiling_db = ceiling_db_;
+    ceiling_db_ = kPosInf;
+    if (ceiling_db < kPosInf && above_by_tail(t, d, d_m, hrs, ceiling_db)) {
+      out.loss_db = kPosInf;  // RayKernel::loss_ceiling
+      out.mode = prop::Mode::Diffraction;
+      return out;
+    }
     const double* ts = tail_s_.data();
     const double* th = tail_.h.data();
     const double* inv_t = tail_inv_t_.data();
@@ -579,6 +588,28 @@ class P526Kernel : public prop::RayKernel {
       tail_inv_r_[u] = 1.0 / (d - tail_s_[u]);
     }
     return t;
+  }
+  // True when the loss is sure to exceed ceiling_db, from free space and the
+  // tail alone.  Every way query() can end (Bullington over the ray and the
+  // tail, over the cell's line, or the exact computation on that line) gives
+  // free space + Lbull + a term >= 0, Lbull (eq. (21)) increasing in Luc,
+  // and Luc >= J(v) of every sample of its profile (eq. (16); beyond the
+  // horizon the Bullington point lies on both horizon lines, above every
+  // sample, so its vb (eq. (20)) is at least each sample's v): the tail
+  // samples, the cell's own line, belong to each of those profiles.
+  bool above_by_tail(const Tail& t, double d, double d_m, double hrs, double ceiling_db) const {
+    const double free_db = prop::fspl_db(link_.freq_mhz, std::max(std::hypot(d_m, hts_ - hrs), 1.0));
+    if (free_db > ceiling_db) return true;
+    if (t.nt == 0) return false;
+    const double vk = std::sqrt(0.002 * d * f_ghz_ / 0.299792458), ce = 500.0 / ae_km_;
+    double v = kNegInf;
+    for (int j = 0; j < t.nt; ++j) {
+      const double s = tail_s_[static_cast<std::size_t>(j)], u = s * (d - s);
+      const double hgt = tail_.h[static_cast<std::size_t>(j)] + ce * u - (hts_ * (d - s) + hrs * s) / d;
+      v = std::max(v, hgt * vk / std::sqrt(u));
+    }
+    const double luc = prop::knife_edge_j_db(v);
+    return free_db + luc + (1.0 - std::exp(-luc / 6.0)) * (10.0 + 0.02 * d) > ceiling_db;
   }
   // Line of sight: vmax, P.526-15 eq. (16) (= P.1812-6 eq. (78)), over the
   // cell's own profile for the curvature term a = 500 / ae: the tail as it
@@ -832,6 +863,7 @@ class P526Kernel : public prop::RayKernel {
   std::vector<int> chain_;
   std::vector<double> dkm_, hm_;
   std::vector<int> cand_;
+  double ceiling_db_ = kPosInf;  // loss_ceiling() for the next query
 };
 
 // ---------------------------------------------------------------------------
@@ -859,6 +891,9 @@ class P1812Kernel final : public P526Kernel {
  public:
   explicit P1812Kernel(const prop::LinkParams& p)
       : P526Kernel(p, prop::p526::effective_radius_km(p.delta_n)), in_(prop::p1812::link_input(p)) {}
+  // No ceiling: P.1812 combines diffraction with troposcatter and ducting
+  // (the smaller losses weigh most), so the p526 kernel's bound does not hold.
+  void loss_ceiling(double /*ceiling_db*/) noexcept override {}
 
   prop::PathLoss query(double d_m, double zc) noexcept override {
     prop::PathLoss out;

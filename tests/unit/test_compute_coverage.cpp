@@ -1,8 +1,8 @@
 // compute_coverage skips a grid cell for a site when none of the site's
 // cells could reach the threshold or beat the best signal so far (of the
 // composite and of their groups' composites), and hands the radial engine
-// the loss beyond which that holds (its loss ceiling: the deygout kernel
-// stops there).  A power sum makes every cell count, so it turns both off:
+// the loss beyond which that holds (its loss ceiling: the deygout and p526
+// kernels stop there).  A power sum makes every cell count, so it turns both off:
 // the composites must be the same bytes with and without them.
 #include <doctest/doctest.h>
 
@@ -31,7 +31,7 @@ bool same_bytes(const Raster<T>& a, const Raster<T>& b) {
 
 TEST_CASE("compute_coverage: the cells it skips would not have changed any composite") {
   for (const bool sectors : {true, false})
-  for (const char* name : {"hata", "deygout"}) {
+  for (const char* name : {"hata", "deygout", "p526"}) {
     CAPTURE(name);
     CAPTURE(sectors);
     const Grid g = test::square_grid(121, 30.0);
@@ -64,9 +64,9 @@ TEST_CASE("compute_coverage: the cells it skips would not have changed any compo
     link.rx_height_m = 1.5;
     EngineConfig cfg;
     cfg.radius_m = 1500.0;
-    // deygout: the threshold where its shadows (diffraction beyond 5 dB at
-    // 800 m) fall below it, so that its kernel stops on many cells
-    cfg.threshold_dbm = std::string(name) == "deygout" ? -60.0 : -70.0;
+    // deygout, p526: the threshold where their shadows (diffraction beyond
+    // 5 dB at 800 m) fall below it, so that their kernels stop on many cells
+    cfg.threshold_dbm = std::string(name) == "hata" ? -70.0 : -60.0;
     cfg.threads = 2;
     cfg.kind = EngineKind::Fast;
     // with the carriers' composites, and without (then only the threshold
