@@ -411,7 +411,7 @@ class P526Kernel : public prop::RayKernel {
     const int n_int = t.n_int, base = t.base, nt = t.nt;
     const double ceiling_db = ceiling_db_;
     ceiling_db_ = kPosInf;
-    if (ceiling_db < kPosInf && above_by_tail(t, d, d_m, hrs, ceiling_db)) {
+    if (ceiling_db < kPosInf && above_ceiling(t, d, d_m, hrs, ceiling_db)) {
       out.loss_db = kPosInf;  // RayKernel::loss_ceiling
       out.mode = prop::Mode::Diffraction;
       return out;
@@ -589,24 +589,37 @@ class P526Kernel : public prop::RayKernel {
     }
     return t;
   }
-  // True when the loss is sure to exceed ceiling_db, from free space and the
-  // tail alone.  Every way query() can end (Bullington over the ray and the
+  // True when the loss is sure to exceed ceiling_db, from free space, the
+  // tail and one more sample.  Every way query() can end (Bullington over the ray and the
   // tail, over the cell's line, or the exact computation on that line) gives
   // free space + Lbull + a term >= 0, Lbull (eq. (21)) increasing in Luc,
   // and Luc >= J(v) of every sample of its profile (eq. (16); beyond the
   // horizon the Bullington point lies on both horizon lines, above every
   // sample, so its vb (eq. (20)) is at least each sample's v): the tail
   // samples, the cell's own line, belong to each of those profiles.
-  bool above_by_tail(const Tail& t, double d, double d_m, double hrs, double ceiling_db) const {
+  bool above_ceiling(const Tail& t, double d, double d_m, double hrs, double ceiling_db) const {
     const double free_db = prop::fspl_db(link_.freq_mhz, std::max(std::hypot(d_m, hts_ - hrs), 1.0));
     if (free_db > ceiling_db) return true;
     if (t.nt == 0) return false;
     const double vk = std::sqrt(0.002 * d * f_ghz_ / 0.299792458), ce = 500.0 / ae_km_;
+    auto v_of = [&](double s, double h) {  // eq. (16)'s v of a sample s km out at height h
+      const double u = s * (d - s);
+      return (h + ce * u - (hts_ * (d - s) + hrs * s) / d) * vk / std::sqrt(u);
+    };
     double v = kNegInf;
     for (int j = 0; j < t.nt; ++j) {
-      const double s = tail_s_[static_cast<std::size_t>(j)], u = s * (d - s);
-      const double hgt = tail_.h[static_cast<std::size_t>(j)] + ce * u - (hts_ * (d - s) + hrs * s) / d;
-      v = std::max(v, hgt * vk / std::sqrt(u));
+      const auto u = static_cast<std::size_t>(j);
+      v = std::max(v, v_of(tail_s_[u], tail_.h[u]));
+    }
+    // The ray's transmitter horizon k and the cell's line at the same
+    // index: the ray's profile holds the one, the line's (and the exact
+    // computation's) the other, so the smaller v bounds every branch.
+    const int k = t.base >= 1 ? stim_arg_upto_[static_cast<std::size_t>(t.base)] : -1;
+    if (line_ && k >= 0) {
+      const double z = line_->height_m(k + 1);
+      const auto ku = static_cast<std::size_t>(k);
+      const double vl = v_of((k + 1) * d / (t.n_int + 1), z), vr = v_of(curved_.s[ku], h_[ku]);
+      if (!std::isnan(vl)) v = std::max(v, std::min(vl, vr));
     }
     const double luc = prop::knife_edge_j_db(v);
     return free_db + luc + (1.0 - std::exp(-luc / 6.0)) * (10.0 + 0.02 * d) > ceiling_db;
