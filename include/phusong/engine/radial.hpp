@@ -56,7 +56,7 @@ namespace phusong {
 // ceiling_db (optional, the DEM's grid): per cell, the loss above which the
 // caller does not need the cell's value (NaN or +infinity: it needs it).
 // Where a kernel shows cheaply that the cell's loss exceeds its ceiling
-// (RayKernel::loss_ceiling: the deygout kernel, from one edge's J(v)), the
+// (RayKernel::loss_ceiling: the deygout and p526 kernels, from J(v)), the
 // cell holds +infinity instead of its loss; every other cell holds what it
 // holds without a ceiling.  compute_coverage() passes, per site, the loss
 // beyond which a cell could neither reach the threshold nor beat the best
