@@ -424,7 +424,9 @@ Raster<float> path_loss_radial(const Raster<float>& dem, double tx_x, double tx_
                                const prop::LinkParams& link, double radius_m, int threads,
                                const Raster<float>* ceiling_db) {
   const Grid& g = dem.grid();
-  if (ceiling_db && !ceiling_db->grid().same_layout(g)) throw Error("path_loss_radial: the loss ceiling is not on the DEM's grid");
+  if (ceiling_db && !ceiling_db->grid().same_layout(g)) {
+    throw Error("path_loss_radial: the loss ceiling is not on the DEM's grid");
+  }
   auto ctl = limit_threads(threads);
   Raster<float> loss(g, kNoDataF);
   const double step = std::min(g.dx, g.dy);
