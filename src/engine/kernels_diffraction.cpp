@@ -590,13 +590,16 @@ class P526Kernel : public prop::RayKernel {
     return t;
   }
   // True when the loss is sure to exceed ceiling_db, from free space, the
-  // tail and one more sample.  Every way query() can end (Bullington over the ray and the
-  // tail, over the cell's line, or the exact computation on that line) gives
-  // free space + Lbull + a term >= 0, Lbull (eq. (21)) increasing in Luc,
-  // and Luc >= J(v) of every sample of its profile (eq. (16); beyond the
-  // horizon the Bullington point lies on both horizon lines, above every
-  // sample, so its vb (eq. (20)) is at least each sample's v): the tail
-  // samples, the cell's own line, belong to each of those profiles.
+  // tail and one more sample.  Every way query() can end (Bullington over
+  // the ray and the tail, over the cell's line, or the exact computation on
+  // that line) gives free space + Lbull + a term >= 0, Lbull (eq. (21))
+  // increasing in Luc, and Luc >= J(v) of every sample of its profile
+  // (eq. (16); beyond the horizon the Bullington point lies on both horizon
+  // lines, above every sample, so its vb (eq. (20)) is at least each
+  // sample's v).  The tail samples, the cell's own line, belong to each of
+  // those profiles; so does, for the ray's, its transmitter-horizon sample
+  // (a vertex of the hull whose chain the line-of-sight branch takes) and,
+  // for the line's, the line's sample of the same index.
   bool above_ceiling(const Tail& t, double d, double d_m, double hrs, double ceiling_db) const {
     const double free_db = prop::fspl_db(link_.freq_mhz, std::max(std::hypot(d_m, hts_ - hrs), 1.0));
     if (free_db > ceiling_db) return true;
@@ -613,7 +616,8 @@ class P526Kernel : public prop::RayKernel {
     }
     // The ray's transmitter horizon k and the cell's line at the same
     // index: the ray's profile holds the one, the line's (and the exact
-    // computation's) the other, so the smaller v bounds every branch.
+    // computation's) the other, so the smaller v bounds every branch (only
+    // with the line: without it the exact computation's samples are unread).
     const int k = t.base >= 1 ? stim_arg_upto_[static_cast<std::size_t>(t.base)] : -1;
     if (line_ && k >= 0) {
       const double z = line_->height_m(k + 1);
