@@ -528,11 +528,8 @@ class P526Kernel : public prop::RayKernel {
       actual = prop::p526::bullington(dkm_, hm_.data(), hts_, hrs, ae_km_, f_ghz_);
       // the edge of largest v, if a ray sample: how far v could move
       const std::size_t e = actual.edge;
-      auto lbull = [&](double v) {
-        const double luc = prop::knife_edge_j_db(v);
-        return luc + (1.0 - std::exp(-luc / 6.0)) * (10.0 + 0.02 * d);
-      };
-      const double vk = std::sqrt(0.002 * d * f_ghz_ / 0.299792458);
+      auto lbull = [&](double v) { return los_bullington(v, d, str).loss_db; };  // eq. (21)
+      const double vk = v_factor(d);
       double v_lo = actual.v, v_hi = actual.v;
       if (e >= 1 && e <= chain_.size()) {
         const int k = chain_[chain_.size() - e];
@@ -604,15 +601,11 @@ class P526Kernel : public prop::RayKernel {
     const double free_db = prop::fspl_db(link_.freq_mhz, std::max(std::hypot(d_m, hts_ - hrs), 1.0));
     if (free_db > ceiling_db) return true;
     if (t.nt == 0) return false;
-    const double vk = std::sqrt(0.002 * d * f_ghz_ / 0.299792458), ce = 500.0 / ae_km_;
-    auto v_of = [&](double s, double h) {  // eq. (16)'s v of a sample s km out at height h
-      const double u = s * (d - s);
-      return (h + ce * u - (hts_ * (d - s) + hrs * s) / d) * vk / std::sqrt(u);
-    };
+    const double vk = v_factor(d), ce = 500.0 / ae_km_;
     double v = kNegInf;
     for (int j = 0; j < t.nt; ++j) {
       const auto u = static_cast<std::size_t>(j);
-      v = std::max(v, v_of(tail_s_[u], tail_.h[u]));
+      v = std::max(v, los_v(tail_s_[u], tail_.h[u], d, hrs, ce, vk));
     }
     // The ray's transmitter horizon k and the cell's line at the same
     // index: the ray's profile holds the one, the line's (and the exact
@@ -622,11 +615,19 @@ class P526Kernel : public prop::RayKernel {
     if (line_ && k >= 0) {
       const double z = line_->height_m(k + 1);
       const auto ku = static_cast<std::size_t>(k);
-      const double vl = v_of((k + 1) * d / (t.n_int + 1), z), vr = v_of(curved_.s[ku], h_[ku]);
+      const double vl = los_v((k + 1) * d / (t.n_int + 1), z, d, hrs, ce, vk);
+      const double vr = los_v(curved_.s[ku], h_[ku], d, hrs, ce, vk);
       if (!std::isnan(vl)) v = std::max(v, std::min(vl, vr));
     }
-    const double luc = prop::knife_edge_j_db(v);
-    return free_db + luc + (1.0 - std::exp(-luc / 6.0)) * (10.0 + 0.02 * d) > ceiling_db;
+    return free_db + los_bullington(v, d, (hrs - hts_) / d).loss_db > ceiling_db;  // Lbull of J(v), eq. (21)
+  }
+  // P.526-15 eq. (16)'s factor sqrt(0.002 d / lambda), path of d km
+  double v_factor(double d) const { return std::sqrt(0.002 * d * f_ghz_ / 0.299792458); }
+  // eq. (16)'s v of a sample s km along a path of d km at height h (m), for
+  // the curvature term a = 500 / ae and vk = v_factor(d)
+  double los_v(double s, double h, double d, double hrs, double a, double vk) const {
+    const double u = s * (d - s);
+    return (h + a * u - (hts_ * (d - s) + hrs * s) / d) * vk / std::sqrt(u);
   }
   // Line of sight: vmax, P.526-15 eq. (16) (= P.1812-6 eq. (78)), over the
   // cell's own profile for the curvature term a = 500 / ae: the tail as it
@@ -637,12 +638,11 @@ class P526Kernel : public prop::RayKernel {
   double los_vmax(const Tail& t, double d, double hrs, double a, double kb, int& im) const {
     const double dx = d / (t.n_int + 1);
     auto x_of = [&](int i) { return i * dx; };
-    const double vk = std::sqrt(0.002 * d * f_ghz_ / 0.299792458);
+    const double vk = v_factor(d);
     auto lin = [&](double x) { return (hts_ * (d - x) + hrs * x) / d; };
     double vmax = kNegInf;
     auto offer = [&](int i, double x, double z) {
-      const double u = x * (d - x);
-      const double v = (z + a * u - lin(x)) * vk / std::sqrt(u);
+      const double v = los_v(x, z, d, hrs, a, vk);
       if (v > vmax) {  // false for NaN
         vmax = v;
         im = i;
