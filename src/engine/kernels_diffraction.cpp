@@ -210,10 +210,10 @@ class DeygoutKernel final : public prop::RayKernel {
         // computed: loss_ceiling)
         int seed = -1;
         double ks = kNegInf;
-        // (the chain runs towards the transmitter: below lo it is done)
-        for (int k = base - 1; k >= 0 && k + 1 >= lo; k = hull_.pred[k]) {
+        // (the chain of the hull of samples 1..phi, hull point phi - 1,
+        // runs towards the transmitter: below lo it is done)
+        for (int k = phi - 1; k >= 0 && k + 1 >= lo; k = hull_.pred[k]) {
           const int i = k + 1;
-          if (i > phi) continue;
           const double kv = key_of(i, h_[static_cast<std::size_t>(k)]);
           if (kv > ks) {
             ks = kv;
@@ -283,7 +283,7 @@ class DeygoutKernel final : public prop::RayKernel {
   std::vector<int> idx_;
   prop::Profile prof_;
   BesideRay beside_;
-  LineBounds bounds_;
+  LineBoundsT<2, 6> bounds_;
   CellTail tail_;
   const CellLine* line_ = nullptr;
   double ceiling_db_ = kPosInf;           // loss_ceiling() for the next query

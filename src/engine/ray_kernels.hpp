@@ -88,10 +88,16 @@ struct BesideRay {
 // sampled every xi: line sample i lies |offset| s_i / d beside ray sample i
 // and i (step - xi) before it; step / 2 for the slope bound's own cell.
 // An estimate, like BesideRay's (the slope bound is the ray sample's DEM
-// cell's), held by the agreement tests.  Levels of 8-fold maxima: samples,
-// blocks of 8, 64, 512.
-struct LineBounds {
-  static constexpr int kLevels = 4;
+// cell's), held by the agreement tests.  Levels of 2^Bits-fold maxima:
+// with the default, samples and blocks of 8, 64, 512.  Which samples
+// visit() reads does not depend on the blocking (a block passes whenever
+// one of its samples would, and the test only tightens as the search goes
+// on), only how many tests it takes: the Deygout kernel's three searches per
+// cell take fewer with 4-fold blocks, the kernels that search for horizons
+// with 8-fold ones (docs/performance.md).
+template <int Bits, int Levels>
+struct LineBoundsT {
+  static constexpr int kBits = Bits, kFan = 1 << kBits, kLevels = Levels;
   std::array<std::vector<double>, kLevels> a, b;
   void clear() {
     for (auto& v : a) v.clear();
@@ -118,7 +124,7 @@ struct LineBounds {
   void push(double ai, double bi) {
     const auto i = static_cast<std::size_t>(size());
     for (int l = 0; l < kLevels; ++l) {
-      const std::size_t j = i >> (3 * l);
+      const std::size_t j = i >> (kBits * l);
       if (j == a[l].size()) {
         a[l].push_back(ai);
         b[l].push_back(bi);
@@ -136,13 +142,13 @@ struct LineBounds {
   void visit(int lo, int hi, May&& may, Leaf&& leaf) const {
     if (lo > hi) return;
     constexpr int top = kLevels - 1;
-    for (int j = lo >> (3 * top); j <= hi >> (3 * top); ++j) visit_block(top, j, lo, hi, may, leaf);
+    for (int j = lo >> (kBits * top); j <= hi >> (kBits * top); ++j) visit_block(top, j, lo, hi, may, leaf);
   }
 
  private:
   template <class May, class Leaf>
   void visit_block(int l, int j, int lo, int hi, May& may, Leaf& leaf) const {
-    const int first = std::max(lo, j << (3 * l)), last = std::min(hi, ((j + 1) << (3 * l)) - 1);
+    const int first = std::max(lo, j << (kBits * l)), last = std::min(hi, ((j + 1) << (kBits * l)) - 1);
     if (first > last) return;
     const auto ju = static_cast<std::size_t>(j);
     if (!may(first, last, a[l][ju], b[l][ju])) return;
@@ -150,9 +156,12 @@ struct LineBounds {
       leaf(first);
       return;
     }
-    for (int c = j * 8; c < j * 8 + 8 && (c << (3 * (l - 1))) <= last; ++c) visit_block(l - 1, c, lo, hi, may, leaf);
+    for (int c = j * kFan; c < j * kFan + kFan && (c << (kBits * (l - 1))) <= last; ++c)
+      visit_block(l - 1, c, lo, hi, may, leaf);
   }
 };
+
+using LineBounds = LineBoundsT<3, 4>;
 
 // The sample i of lo..hi that maximises the elevation angle
 // (z_i - zend) / y_i - a y_i on the cell's own line (z_i = line.height_m(i),
