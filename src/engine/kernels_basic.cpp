@@ -120,6 +120,8 @@ class HataKernel final : public prop::RayKernel {
       sum_.push_back(acc);
     }
   }
+  // the section ends at b = min(d, 15 km): no sample beyond 15 km is read
+  double reach_m() const noexcept override { return 15000.0; }
   bool wants_slopes() const noexcept override { return true; }
   void push_slopes(const double* slope, const double* lateral, int first, int end) noexcept override {
     // sample i is s_[sum_sg_.size() - 1]: the slopes follow the samples

@@ -323,7 +323,12 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
       k.cell_line(&probe);
     };
     int pushed = 0;
-    const int last = interior_count(w.cells.back().d);
+    // the last sample the kernel can read: the first one beyond its reach
+    const double reach = k.reach_m();
+    const int cap = reach < std::numeric_limits<double>::infinity()
+                        ? static_cast<int>(std::min(std::floor(reach / step) + 1.0, 1e9))
+                        : std::numeric_limits<int>::max();
+    const int last = std::min(interior_count(w.cells.back().d), cap);
     if (s.nan_free && sample_inside(s, ux, uy, last)) {
       // Every sample known and away from the grid's edges: sample the whole
       // ray at once (the same bilinear rule, stepping in grid coordinates).
@@ -337,10 +342,11 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
       sample_ray(s, ux, uy, last, w.z, slopes ? &w.slope : nullptr, slopes ? &w.lateral : nullptr);
       for (const RayCell& cell : w.cells) {
         const int need = interior_count(cell.d);
-        if (need > pushed) {
-          k.push_samples(w.z.data(), pushed + 1, need + 1, step);
-          if (slopes) k.push_slopes(w.slope.data(), w.lateral.data(), pushed + 1, need + 1);
-          pushed = need;
+        const int upto = std::min(need, cap);
+        if (upto > pushed) {
+          k.push_samples(w.z.data(), pushed + 1, upto + 1, step);
+          if (slopes) k.push_slopes(w.slope.data(), w.lateral.data(), pushed + 1, upto + 1);
+          pushed = upto;
         }
         offer_offset(cell);
         offer_tail(cell, need);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -235,4 +236,71 @@ TEST_CASE("radial deygout and p526 with a loss ceiling: each cell holds its loss
     CHECK(above > 3000);
     CHECK(beyond > above / 2);  // not vacuous: most are caught before the full search
   }
+}
+
+namespace {
+
+// The Hata kernel behind a model of its own, with its reach (RayKernel::
+// reach_m) hidden or passed on, counting the farthest sample pushed.
+struct CountingKernel final : prop::RayKernel {
+  std::unique_ptr<prop::RayKernel> k;
+  bool pass_reach;
+  int* farthest;
+  CountingKernel(std::unique_ptr<prop::RayKernel> kernel, bool reach, int* far)
+      : k(std::move(kernel)), pass_reach(reach), farthest(far) {}
+  void begin(double z) noexcept override { k->begin(z); }
+  void push(double s, double h) noexcept override { k->push(s, h); }
+  void push_samples(const double* z, int first, int end, double step) noexcept override {
+    *farthest = std::max(*farthest, end - 1);
+    k->push_samples(z, first, end, step);
+  }
+  prop::PathLoss query(double d, double z) noexcept override { return k->query(d, z); }
+  double reach_m() const noexcept override {
+    return pass_reach ? k->reach_m() : std::numeric_limits<double>::infinity();
+  }
+  bool wants_slopes() const noexcept override { return k->wants_slopes(); }
+  void push_slopes(const double* s, const double* l, int first, int end) noexcept override {
+    k->push_slopes(s, l, first, end);
+  }
+  void cell_offset(double o) noexcept override { k->cell_offset(o); }
+};
+struct WrappedHata final : prop::Model {
+  std::unique_ptr<prop::Model> hata = prop::make_model("hata");
+  bool pass_reach;
+  mutable int farthest = 0;  // (single-threaded use only)
+  explicit WrappedHata(bool reach) : pass_reach(reach) {}
+  std::string_view name() const override { return "wrapped hata"; }
+  std::string_view description() const override { return "test"; }
+  void check(const prop::LinkParams& p, const std::string& s) const override { hata->check(p, s); }
+  prop::PathLoss loss(const prop::Profile& pr, const prop::LinkParams& p) const noexcept override {
+    return hata->loss(pr, p);
+  }
+  std::unique_ptr<prop::RayKernel> ray_kernel(const prop::LinkParams& p) const override {
+    return std::make_unique<CountingKernel>(kernels::make_hata(*hata, p), pass_reach, &farthest);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("radial hata: the ray stops at the kernel's 15 km reach and no cell changes") {
+  const Grid g = test::square_grid(481, 90.0);
+  const Raster<float> dem = test::rolling_terrain(g);
+  prop::LinkParams link;
+  link.freq_mhz = 900.0;
+  link.tx_height_m = 30.0;
+  link.rx_height_m = 1.5;
+  const double tx = g.cell_x(240) + 11.0, ty = g.cell_y(240) - 17.0, radius = 21000.0;
+  WrappedHata full(false), reach(true);
+  const Raster<float> a = path_loss_radial(dem, tx, ty, full, link, radius, 1);
+  const Raster<float> b = path_loss_radial(dem, tx, ty, reach, link, radius, 1);
+  CHECK(std::memcmp(a.data().data(), b.data().data(), a.data().size() * sizeof(float)) == 0);
+  // not vacuous: the rays without the reach run to the radius, with it to
+  // the first sample beyond 15 km
+  CHECK(full.farthest * 90.0 > 20000.0);
+  CHECK(reach.farthest == static_cast<int>(std::floor(15000.0 / 90.0)) + 1);
+  long beyond = 0;
+  for (int r = 0; r < g.rows; ++r)
+    for (int c = 0; c < g.cols; ++c)
+      if (std::isfinite(b.at(r, c)) && std::hypot(g.cell_x(c) - tx, g.cell_y(r) - ty) > 15000.0) ++beyond;
+  CHECK(beyond > 50000);
 }

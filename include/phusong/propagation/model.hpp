@@ -5,6 +5,7 @@
 // in the registry (registry.cpp).  Models are pure: loss() never throws and
 // never touches global state, so the engine may call it from any thread.
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -109,6 +110,13 @@ class RayKernel {
   // False when the kernel ignores push() (a distance-only model): the engine
   // may then skip sampling the ray where it knows no sample is unknown.
   virtual bool uses_samples() const noexcept { return true; }
+  // The distance from the transmitter, m, beyond which the kernel never
+  // reads a sample, whatever the receiver's distance (Hata's section ends
+  // 15 km out).  Where the engine knows no sample of the ray is unknown it
+  // may then stop pushing once a pushed sample lies beyond it; queries go on
+  // with the samples pushed so far.  A kernel with a finite reach takes no
+  // cell tail (tail_samples() = 0).
+  virtual double reach_m() const noexcept { return std::numeric_limits<double>::infinity(); }
 
   // A kernel that corrects for the cell lying beside the ray, or bounds its
   // own error (and answers exact_needed where the bound is too large), may
