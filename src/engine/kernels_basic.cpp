@@ -137,6 +137,7 @@ class HataKernel final : public prop::RayKernel {
   void cell_offset(double offset_m) noexcept override { offset_m_ = offset_m; }
 
   prop::PathLoss query(double d, double ground_m) noexcept override {
+    const double inv_d = 1.0 / d;  // (early: off the path from the sums to the loss)
     const double dm = std::max(d, 1.0);
     const double a = dm >= 15000.0 ? 3000.0 : 0.2 * dm;
     const double b = std::min(dm, 15000.0);
@@ -159,7 +160,7 @@ class HataKernel final : public prop::RayKernel {
     // First order of the cell lying beside the ray: its own line passes
     // offset * s / d to the left of sample s, where the terrain changes by
     // the lateral derivative per metre.
-    if (sum_sgn_.size() > hi_) sum += offset_m_ / d * (sum_sgn_[hi_] - sum_sgn_[lo_]);
+    if (sum_sgn_.size() > hi_) sum += offset_m_ * inv_d * (sum_sgn_[hi_] - sum_sgn_[lo_]);
     const double avg = cnt > 0 ? sum / static_cast<double>(cnt) : ground_m;
     // the section's last height: the receiver's, else the last sample's
     const double z_last = rx_in || hi_ == 0 ? ground_m : sum_[hi_] - sum_[hi_ - 1];
@@ -182,16 +183,22 @@ class HataKernel final : public prop::RayKernel {
     // eps = kErrorScale (lateral + phase), with
     //   lateral = kLateralResidual |offset| sum(s slope) / (d interior)
     //   phase   = step (|z_first - avg| + |z_last - avg|) / L, L = max(b - a, step)
-    // over one common denominator (one division per cell).
+    // over one common denominator D: eps = e / D.
     const double len = std::max(b - a, step), den = d * static_cast<double>(interior);
-    const double eps = kErrorScale *
-                       (kLateralResidual * std::abs(offset_m_) * (sum_sg_[hi_] - sum_sg_[lo_]) * len +
-                        step * (std::abs(z_first - avg) + std::abs(z_last - avg)) * den) /
-                       (den * len);
-    const double lo = std::max(hb - eps, 1.0), hi = std::max(hb + eps, 1.0);
+    const double e = kErrorScale * (kLateralResidual * std::abs(offset_m_) * (sum_sg_[hi_] - sum_sg_[lo_]) * len +
+                                    step * (std::abs(z_first - avg) + std::abs(z_last - avg)) * den);
+    const double D = den * len;
+    // With lo = max(hb - eps, 1) and hi = max(hb + eps, 1):
     // |L(lo) - L(hi)| <= (13.82 + 6.55 |log10 d_km|) log10(hi / lo), and
-    // log10(hi / lo) <= (hi - lo) / (lo ln 10); 6.55 |log10 d_km| <= 13.1 up to 100 km.
-    return 26.92 * (hi - lo) > kMaxErrorDb * 2.302585092994046 * lo;
+    // log10(hi / lo) <= (hi - lo) / (lo ln 10); 6.55 |log10 d_km| <= 13.1 up to
+    // 100 km: ill-conditioned when 26.92 (hi - lo) > K lo, K = kMaxErrorDb ln 10.
+    // Multiplied by D, without a division:
+    constexpr double K = kMaxErrorDb * 2.302585092994046;
+    const double m = (hb - 1.0) * D;  // (hb - 1) D
+    if (m >= e) return (2.0 * 26.92 + K) * e > K * hb * D;  // lo = hb - eps, hi = hb + eps
+    if (-m >= e) return false;                             // lo = hi = 1
+    return 26.92 * (m + e) > K * D;                        // lo = 1, hi = hb + eps
+
   }
 
   prop::LinkParams link_;
