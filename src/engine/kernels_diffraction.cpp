@@ -187,14 +187,25 @@ class DeygoutKernel final : public prop::RayKernel {
       // stop_j_db, a little low: the test decides)
       const bool stops = stop_j_db < kPosInf;
       const double r_stop = stops ? (knife_edge_v(stop_j_db) - 1e-6) / c : kPosInf;
-      auto key_of = [&](int i, double h) {
+      // key = num / u; beats(num, u, best) is num / u > best, with the
+      // division only where the product test cannot tell (a relative margin
+      // far above the roundings of both forms; false for NaN)
+      auto num_u = [&](int i, double h, double& u) {
         const double x = x_of(i), d1 = x - xa, d2 = xb - x;
         const double hh = h + bulge(x) - (ya + slope * d1);
-        return hh * std::abs(hh) / (d1 * d2);
+        u = d1 * d2;
+        return hh * std::abs(hh);
+      };
+      auto beats = [](double num, double u, double best, double& k) {
+        const double t = best * u;
+        if (num < t - 1e-9 * std::abs(t)) return false;
+        k = num / u;
+        return k > best;
       };
       auto offer = [&](int i, double h) {
-        const double k = key_of(i, h);
-        if (k > key) {  // false for NaN
+        double u, k;
+        const double num = num_u(i, h, u);
+        if (beats(num, u, key, k)) {
           key = k;
           b.i = i;
           r = std::copysign(std::sqrt(std::abs(k)), k);
@@ -214,8 +225,9 @@ class DeygoutKernel final : public prop::RayKernel {
         // runs towards the transmitter: below lo it is done)
         for (int k = phi - 1; k >= 0 && k + 1 >= lo; k = hull_.pred[k]) {
           const int i = k + 1;
-          const double kv = key_of(i, h_[static_cast<std::size_t>(k)]);
-          if (kv > ks) {
+          double u, kv;
+          const double num = num_u(i, h_[static_cast<std::size_t>(k)], u);
+          if (beats(num, u, ks, kv)) {
             ks = kv;
             seed = i;
           }

@@ -223,9 +223,23 @@ void sample_ray(const Setup& s, double ux, double uy, int last, std::vector<doub
 struct LineProbe final : prop::RayKernel::CellLine {
   const Raster<float>& dem;
   double fc0, fr0, dfc = 0.0, dfr = 0.0;
+  // both ends (the transmitter, the cell's centre) at least a margin short
+  // of the last column and row: every point between them has its four
+  // bilinear neighbours in the grid and the clamps do nothing (set_cell)
+  bool inside = false;
   LineProbe(const Raster<float>& d, double fc, double fr) : dem(d), fc0(fc), fr0(fr) {}
+  void set_cell(int r, int c, int segments) {
+    dfc = (c - fc0) / segments;
+    dfr = (r - fr0) / segments;
+    const Grid& g = dem.grid();
+    constexpr double kMargin = 1e-6;
+    inside = std::min(fc0, static_cast<double>(c)) >= 0.0 && std::max(fc0, static_cast<double>(c)) < g.cols - 1 - kMargin &&
+             std::min(fr0, static_cast<double>(r)) >= 0.0 && std::max(fr0, static_cast<double>(r)) < g.rows - 1 - kMargin;
+  }
   double height_m(int i) const noexcept override {
-    return bilinear_cell_clamped(dem, fc0 + i * dfc, fr0 + i * dfr).value();
+    const double fc = fc0 + i * dfc, fr = fr0 + i * dfr;
+    if (inside) return bilinear_cell_inside(dem.data().data(), static_cast<std::size_t>(dem.grid().cols), fc, fr).value();
+    return bilinear_cell_clamped(dem, fc, fr).value();
   }
 };
 
@@ -308,8 +322,7 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
         return;
       }
       w.tail.resize(static_cast<std::size_t>(count));
-      probe.dfc = (cell.c - s.fc_tx) / segments;
-      probe.dfr = (cell.r - s.fr_tx) / segments;
+      probe.set_cell(cell.r, cell.c, segments);
       for (int i = 0; i < count; ++i) {
         const double z = probe.height_m(total - count + 1 + i);
         if (std::isnan(z)) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../../src/engine/ray_kernels.hpp"
+#include "phusong/engine/coverage.hpp"
 #include "phusong/engine/radial.hpp"
 #include "phusong/propagation/itm.hpp"
 #include "phusong/propagation/model.hpp"
@@ -303,4 +304,39 @@ TEST_CASE("radial hata: the ray stops at the kernel's 15 km reach and no cell ch
     for (int c = 0; c < g.cols; ++c)
       if (std::isfinite(b.at(r, c)) && std::hypot(g.cell_x(c) - tx, g.cell_y(r) - ty) > 15000.0) ++beyond;
   CHECK(beyond > 50000);
+}
+
+TEST_CASE("radial deygout reads the cell's own line as the exact engine does, up to the grid's last row and column") {
+  // The line probe skips the clamps where both ends stay inside the cell
+  // centres' frame; otherwise it clamps as the exact engine does.
+  const Grid g = test::square_grid(121, 30.0);
+  const Raster<float> dem = test::rolling_terrain(g);
+  auto model = prop::make_model("deygout");
+  prop::LinkParams link;
+  link.freq_mhz = 900.0;
+  link.tx_height_m = 20.0;
+  link.rx_height_m = 1.5;
+  // the transmitter inside, then in the outer half of a corner cell (beyond
+  // the last cell centres: the samples next to it need the clamps)
+  for (const int at : {117, 120, 0}) {
+    CAPTURE(at);
+    const double out = at == 117 ? 0.0 : 1.0, sign = at == 0 ? -1.0 : 1.0;
+    const double tx = g.cell_x(at) + sign * (6.0 + out * 3.0), ty = g.cell_y(at) - sign * (9.0 + out * 2.0);
+    const double radius = 2500.0;
+    const Raster<float> fast = path_loss_radial(dem, tx, ty, *model, link, radius, 2);
+    const Raster<float> exact = path_loss_exact(dem, tx, ty, *model, link, radius, 2);
+    long cells = 0, edge = 0, off = 0;
+    for (int r = 0; r < g.rows; ++r)
+      for (int c = 0; c < g.cols; ++c) {
+        const float a = fast.at(r, c), b = exact.at(r, c);
+        if (!std::isfinite(b)) continue;
+        ++cells;
+        if (r == 0 || c == 0 || r == g.rows - 1 || c == g.cols - 1) ++edge;
+        if (!(std::abs(a - b) <= 0.01f)) ++off;
+      }
+    MESSAGE("deygout, transmitter at cell " << at << ": " << cells << " cells, " << edge << " on the edge rows/columns, "
+                                              << off << " off by more than 0.01 dB");
+    CHECK(edge > 100);
+    CHECK(off == 0);
+  }
 }
