@@ -198,7 +198,6 @@ class HataKernel final : public prop::RayKernel {
     if (m >= e) return (2.0 * 26.92 + K) * e > K * hb * D;  // lo = hb - eps, hi = hb + eps
     if (-m >= e) return false;                             // lo = hi = 1
     return 26.92 * (m + e) > K * D;                        // lo = 1, hi = hb + eps
-
   }
 
   prop::LinkParams link_;

@@ -166,7 +166,10 @@ class DeygoutKernel final : public prop::RayKernel {
     auto height = [&](int i) {
       return i > base ? tail_.h[static_cast<std::size_t>(i - base - 1)] : line_->height_m(i);
     };
-    auto bulge = [&](double x) { return prop::earth_bulge_m(x, d - x, link_.k_factor); };
+    // the earth's bulge x (d - x) / (2 k a), by a product with the
+    // reciprocal (within an ulp of earth_bulge_m; no division per sample or
+    // block of the searches)
+    auto bulge = [&](double x) { return x * (d - x) * inv_2ae_; };
     struct Best {
       double v = -1e300;
       int i = -1;
@@ -190,11 +193,9 @@ class DeygoutKernel final : public prop::RayKernel {
       // key = num / u; beats(num, u, best) is num / u > best, with the
       // division only where the product test cannot tell (a relative margin
       // far above the roundings of both forms; false for NaN)
-      // (the bulge x (d - x) / (2 k a) by a product with the reciprocal:
-      // within an ulp of earth_bulge_m, and no division per sample)
       auto num_u = [&](int i, double h, double& u) {
         const double x = x_of(i), d1 = x - xa, d2 = xb - x;
-        const double hh = h + x * (d - x) * inv_2ae_ - (ya + slope * d1);
+        const double hh = h + bulge(x) - (ya + slope * d1);
         u = d1 * d2;
         return hh * std::abs(hh);
       };
@@ -245,9 +246,7 @@ class DeygoutKernel final : public prop::RayKernel {
               const double umax = (xc - xa) * (xb - xc);
               const double line_min = ya + slope * ((slope >= 0.0 ? x0 : x1) - xa);
               // A - r sqrt(u) > 0, squared: no square root per block
-              // (the bulge by a product with 1 / (2 k a): a bound, it need
-              // not be the model's to the last bit)
-              const double a = ba + kb * bb + xm * (d - xm) * inv_2ae_ - line_min;
+              const double a = ba + kb * bb + bulge(xm) - line_min;
               return r >= 0.0 ? a > 0.0 && a * a > r * r * umin : a > 0.0 || r * r * umax > a * a;
             },
             [&](int i) { offer(i, line_->height_m(i)); });

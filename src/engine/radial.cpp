@@ -159,9 +159,7 @@ bool sample_inside(const Setup& s, double ux, double uy, int last) {
   const Grid& g = s.dem.grid();
   const double t = last * s.step;
   const double fc1 = s.fc_tx + t * ux / g.dx, fr1 = s.fr_tx - t * uy / g.dy;
-  constexpr double kMargin = 1e-6;
-  return std::min(s.fc_tx, fc1) >= 0.0 && std::max(s.fc_tx, fc1) < g.cols - 1 - kMargin &&
-         std::min(s.fr_tx, fr1) >= 0.0 && std::max(s.fr_tx, fr1) < g.rows - 1 - kMargin;
+  return segment_inside(g, s.fc_tx, s.fr_tx, fc1, fr1);
 }
 
 // For a bilinear sample at fractions (tx, ty) of the DEM cell whose corners
@@ -223,18 +221,15 @@ void sample_ray(const Setup& s, double ux, double uy, int last, std::vector<doub
 struct LineProbe final : prop::RayKernel::CellLine {
   const Raster<float>& dem;
   double fc0, fr0, dfc = 0.0, dfr = 0.0;
-  // both ends (the transmitter, the cell's centre) at least a margin short
-  // of the last column and row: every point between them has its four
-  // bilinear neighbours in the grid and the clamps do nothing (set_cell)
+  // both ends (the transmitter, the cell's centre) inside the cell centres'
+  // frame (segment_inside): every point between them has its four bilinear
+  // neighbours in the grid and the clamps do nothing (set_cell)
   bool inside = false;
   LineProbe(const Raster<float>& d, double fc, double fr) : dem(d), fc0(fc), fr0(fr) {}
   void set_cell(int r, int c, int segments) {
     dfc = (c - fc0) / segments;
     dfr = (r - fr0) / segments;
-    const Grid& g = dem.grid();
-    constexpr double kMargin = 1e-6;
-    inside = std::min(fc0, static_cast<double>(c)) >= 0.0 && std::max(fc0, static_cast<double>(c)) < g.cols - 1 - kMargin &&
-             std::min(fr0, static_cast<double>(r)) >= 0.0 && std::max(fr0, static_cast<double>(r)) < g.rows - 1 - kMargin;
+    inside = segment_inside(dem.grid(), fc0, fr0, c, r);
   }
   double height_m(int i) const noexcept override {
     const double fc = fc0 + i * dfc, fr = fr0 + i * dfr;

@@ -22,9 +22,7 @@ bool extract_profile(const Raster<float>& dem, double x0, double y0, double x1, 
   // column and row).
   const double fc0 = g.col_f(x0) - 0.5, fr0 = g.row_f(y0) - 0.5;
   const double fc1 = g.col_f(x1) - 0.5, fr1 = g.row_f(y1) - 0.5;
-  constexpr double kMargin = 1e-6;
-  if (std::min(fc0, fc1) >= 0.0 && std::max(fc0, fc1) < g.cols - 1 - kMargin && std::min(fr0, fr1) >= 0.0 &&
-      std::max(fr0, fr1) < g.rows - 1 - kMargin) {
+  if (segment_inside(g, fc0, fr0, fc1, fr1)) {
     const float* data = dem.data().data();
     const std::size_t cols = static_cast<std::size_t>(g.cols);
     for (int i = 0; i <= n; ++i) {

@@ -118,6 +118,17 @@ inline BilinearCell bilinear_cell_inside(const float* data, std::size_t cols, do
   return {p[0], p[1], p[cols], p[cols + 1], fc - c0, fr - r0};
 }
 
+// True when every point of the segment from (fc0, fr0) to (fc1, fr1)
+// (fractional positions as above) may go to bilinear_cell_inside(): both
+// ends at or past the first cell centres and a margin short of the last,
+// which keeps the roundings of positions stepped between them off the last
+// column and row.
+inline bool segment_inside(const Grid& g, double fc0, double fr0, double fc1, double fr1) {
+  constexpr double kMargin = 1e-6;
+  return std::min(fc0, fc1) >= 0.0 && std::max(fc0, fc1) < g.cols - 1 - kMargin && std::min(fr0, fr1) >= 0.0 &&
+         std::max(fr0, fr1) < g.rows - 1 - kMargin;
+}
+
 // Bilinear sample at a point in CRS units; NaN outside the grid or where a
 // neighbour is NaN.  Edge cells clamp to the outermost cell centres.
 // Inline: the radial engine calls it a few times per cell.
