@@ -4,10 +4,16 @@
 #include <geos_c.h>
 
 #include <cmath>
+#include <limits>
+#include <vector>
+
+#include <gdal.h>
+#include <ogr_srs_api.h>
 
 #include "phusong/analysis/villages.hpp"
 #include "phusong/geo/crs.hpp"
 #include "phusong/raster/raster.hpp"
+#include "phusong/raster/warp.hpp"
 #include "phusong/terrain/dem.hpp"
 #include "phusong/terrain/profile.hpp"
 
@@ -63,6 +69,62 @@ TEST_CASE("geo: UTM zone choice and a PROJ round trip") {
   CHECK(y2 == doctest::Approx(1843210.0).epsilon(1e-9));
   CHECK(crs_is_geographic("EPSG:4326"));
   CHECK_FALSE(crs_is_geographic("EPSG:32648"));
+}
+
+TEST_CASE("warp: the lattice transform stays within 1e-4 source pixels of PROJ's exact one (UTM from 3-second lon/lat)") {
+  // A 3-second lon/lat source whose values are its own pixel coordinates
+  // (a ramp: bilinear sampling returns the position it samples), warped onto
+  // a 30 m UTM grid 2 to 3.5 degrees east of the zone's central meridian
+  // (Brindabella): each cell must hold the source position PROJ gives for its
+  // centre.  The warp's transform is exact only every 16 columns; with a
+  // lattice of 64 columns the error reaches 5.5e-4 pixels here and this fails.
+  gdal_init();
+  const double res_deg = 1.0 / 1200.0, lon0 = 148.9, lat0 = -35.1;
+  const int src_cols = 840, src_rows = 600;
+  for (const bool along_rows : {false, true}) {
+    CAPTURE(along_rows);
+    GdalDataset src(GDALCreate(GDALGetDriverByName("MEM"), "", src_cols, src_rows, 1, GDT_Float64, nullptr));
+    REQUIRE(src);
+    double gt[6] = {lon0, res_deg, 0.0, lat0, 0.0, -res_deg};
+    GDALSetGeoTransform(src.get(), gt);
+    GDALSetProjection(src.get(), SRS_WKT_WGS84_LAT_LONG);
+    std::vector<double> ramp(static_cast<size_t>(src_cols) * src_rows);
+    for (int r = 0; r < src_rows; ++r)
+      for (int c = 0; c < src_cols; ++c) ramp[static_cast<size_t>(r) * src_cols + c] = (along_rows ? r : c) + 0.5;
+    REQUIRE(GDALRasterIO(GDALGetRasterBand(src.get(), 1), GF_Write, 0, 0, src_cols, src_rows, ramp.data(), src_cols,
+                         src_rows, GDT_Float64, 0, 0) == CE_None);
+    WarpSource ws;
+    ws.dataset = src.get();
+    std::copy(gt, gt + 6, ws.file_gt);
+    ws.crs_wkt = GDALGetProjectionRef(src.get());
+    Grid g;
+    g.crs_wkt = crs_to_wkt("EPSG:32755");
+    g.dx = g.dy = 30.0;
+    g.x_min = 692000.0;
+    g.y_max = 6100000.0;
+    g.cols = 1000;
+    g.rows = 700;
+    GdalDataset out = warp_to_grid(ws, g, g.rows, GRA_Bilinear, GDT_Float64, std::numeric_limits<double>::quiet_NaN());
+    std::vector<double> v(g.size());
+    REQUIRE(GDALRasterIO(GDALGetRasterBand(out.get(), 1), GF_Read, 0, 0, g.cols, g.rows, v.data(), g.cols, g.rows,
+                         GDT_Float64, 0, 0) == CE_None);
+    Transformer t(kWgs84, "EPSG:32755");
+    double worst = 0.0;
+    long checked = 0;
+    for (int r = 0; r < g.rows; ++r)
+      for (int c = 0; c < g.cols; ++c) {
+        const auto [lon, lat] = t.inverse(g.cell_x(c), g.cell_y(r));
+        const double px = (lon - lon0) / res_deg, py = (lat0 - lat) / res_deg;
+        if (px < 1 || py < 1 || px > src_cols - 1 || py > src_rows - 1) continue;  // the ramp's edges clamp
+        const double got = v[static_cast<size_t>(r) * g.cols + c];
+        const double err = std::abs(got - (along_rows ? py : px));
+        worst = std::isfinite(got) ? std::max(worst, err) : std::numeric_limits<double>::infinity();
+        ++checked;
+      }
+    MESSAGE("largest error " << worst << " source pixels over " << checked << " cells");
+    CHECK(checked > 600000);
+    CHECK(worst < 1e-4);
+  }
 }
 
 TEST_CASE("terrain: voids are filled from their edges, none left") {

@@ -1,6 +1,9 @@
 #pragma once
 // Reprojection onto a working grid, or onto a band of it, through GDAL's warp
-// kernel with the exact PROJ transformer (no linear approximation).
+// kernel.  The transformer is PROJ's exact one at every 16th column of the
+// whole grid and linear in between on each row (not GDAL's approximating
+// transformer, whose nodes depend on the chunk being warped): within
+// 3.5e-5 of a 3-second source pixel for 30 m UTM cells (see warp.cpp).
 //
 // A band (Grid::row0 > 0) is warped so that each of its cells gets the very
 // value a warp onto the whole grid gives that cell: the transformer is built
