@@ -12,6 +12,22 @@ from osgeo import gdal, osr
 gdal.UseExceptions()
 
 
+def read_ano(path):
+    """SPLAT!'s .ano points: (latitude N, longitude W, value), comments and
+    the header lines skipped."""
+    pts = []
+    with open(path) as f:
+        for line in f:
+            line = line.split(";")[0].strip()
+            if not line:
+                continue
+            parts = [p.strip() for p in line.replace("*", "").split(",")]
+            if len(parts) < 5:
+                continue
+            pts.append((float(parts[0]), float(parts[1]), float(parts[4])))
+    return pts
+
+
 def main():
     ano, tif = sys.argv[1], sys.argv[2]
     ds = gdal.Open(tif)
@@ -25,18 +41,7 @@ def main():
     src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
     dst.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
     tr = osr.CoordinateTransformation(src, dst)
-    pts = []
-    with open(ano) as f:
-        for line in f:
-            line = line.split(";")[0].strip()
-            if not line:
-                continue
-            parts = [p.strip() for p in line.replace("*", "").split(",")]
-            if len(parts) < 5:
-                continue
-            lat, lon_w, loss = float(parts[0]), float(parts[1]), float(parts[4])
-            lon = -lon_w if lon_w <= 180 else 360 - lon_w
-            pts.append((lon, lat, loss))
+    pts = [(-lon_w if lon_w <= 180 else 360 - lon_w, lat, loss) for lat, lon_w, loss in read_ano(ano)]
     deltas = []
     if pts:
         xy = tr.TransformPoints([(p[0], p[1]) for p in pts])

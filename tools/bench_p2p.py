@@ -31,22 +31,9 @@ import tempfile
 import numpy as np
 from osgeo import gdal, osr
 
+from bench_compare import read_ano
+
 gdal.UseExceptions()
-
-
-def ano_points(path):
-    pts = []
-    with open(path) as f:
-        for line in f:
-            line = line.split(";")[0].strip()
-            if not line:
-                continue
-            parts = [p.strip() for p in line.replace("*", "").split(",")]
-            if len(parts) < 5:
-                continue
-            lat, lon_w, loss = float(parts[0]), float(parts[1]), float(parts[4])
-            pts.append((lat, lon_w, loss))
-    return pts
 
 
 def gis_srs(wkt_or_epsg):
@@ -72,7 +59,7 @@ def p2p_checks(a):
     loss = tif.GetRasterBand(1).ReadAsArray()
     gt = tif.GetGeoTransform()
     to_grid = osr.CoordinateTransformation(gis_srs(4326), gis_srs(tif.GetProjection()))
-    pts = ano_points(os.path.join(a.run, "splat.ano"))
+    pts = read_ano(os.path.join(a.run, "splat.ano"))
     random.seed(4)
     sample = random.sample(pts, min(a.points, len(pts)))
     rows = []
