@@ -32,36 +32,26 @@ std::unique_ptr<tbb::global_control> limit_threads(int threads) {
                                                static_cast<size_t>(threads));
 }
 
-// The window of grid rows/cols within radius of (x, y).
-struct Window {
-  int r0, r1, c0, c1;  // inclusive
-};
-
-Window window_of(const Grid& g, double x, double y, double radius_m) {
-  Window w;
-  w.c0 = std::max(0, static_cast<int>(std::floor(g.col_f(x - radius_m))));
-  w.c1 = std::min(g.cols - 1, static_cast<int>(std::floor(g.col_f(x + radius_m))));
-  w.r0 = std::max(0, static_cast<int>(std::floor(g.row_f(y + radius_m))));
-  w.r1 = std::min(g.rows - 1, static_cast<int>(std::floor(g.row_f(y - radius_m))));
-  return w;
-}
-
 }  // namespace
 
 Raster<float> path_loss_exact(const Raster<float>& dem, double tx_x, double tx_y, const prop::Model& model,
-                              const prop::LinkParams& link, double radius_m, int threads) {
+                              const prop::LinkParams& link, double radius_m, int threads, const CellWindow* window) {
   auto ctl = limit_threads(threads);
   const Grid& g = dem.grid();
-  Raster<float> loss(g, kNoDataF);
-  const Window w = window_of(g, tx_x, tx_y, radius_m);
+  const CellWindow w = window_within(g, tx_x, tx_y, radius_m);
+  // the cells written: w; the raster: the window's block, or the whole grid
+  Raster<float> loss = window ? window_raster(g, *window, kNoDataF) : Raster<float>(g, kNoDataF);
+  const int out_r0 = window ? window->r0 : 0, out_c0 = window ? window->c0 : 0;
   const double step = std::min(g.dx, g.dy);
   const double r2 = radius_m * radius_m;
   tbb::parallel_for(tbb::blocked_range<int>(w.r0, w.r1 + 1), [&](const tbb::blocked_range<int>& rr) {
     prop::Profile prof;
     for (int r = rr.begin(); r != rr.end(); ++r) {
       const double y = g.cell_y(r);
-      float* out = loss.row(r);
+      if (window && (r < window->r0 || r > window->r1)) continue;
+      float* out = loss.row(r - out_r0);
       for (int c = w.c0; c <= w.c1; ++c) {
+        if (window && (c < window->c0 || c > window->c1)) continue;
         const double x = g.cell_x(c);
         const double d2 = (x - tx_x) * (x - tx_x) + (y - tx_y) * (y - tx_y);
         if (d2 > r2) continue;
@@ -72,7 +62,7 @@ Raster<float> path_loss_exact(const Raster<float>& dem, double tx_x, double tx_y
         }
         if (!extract_profile(dem, tx_x, tx_y, ex, ey, step, prof)) continue;
         const prop::PathLoss pl = model.loss(prof, link);
-        out[c] = std::isfinite(pl.loss_db) ? static_cast<float>(pl.loss_db) : kNoDataF;
+        out[c - out_c0] = std::isfinite(pl.loss_db) ? static_cast<float>(pl.loss_db) : kNoDataF;
       }
     }
   });
@@ -147,7 +137,7 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
     prop::LinkParams p = link;
     p.freq_mhz = head.freq_mhz;
     p.tx_height_m = head.height_m;
-    const Window w = window_of(g, head.x, head.y, cfg.radius_m);
+    const CellWindow w = window_within(g, head.x, head.y, cfg.radius_m);
     const double tip = head.ground_m + head.height_m;
     // Per member: its reference-signal EIRP; and whether any member's gain
     // needs the bearing (the second atan2 per cell is skipped otherwise).
@@ -211,13 +201,13 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
     }
     const Raster<float> loss =
         cfg.kind == EngineKind::Fast
-            ? path_loss_radial(dem, head.x, head.y, model, p, cfg.radius_m, 0, use_ceiling ? &ceiling : nullptr)
-            : path_loss_exact(dem, head.x, head.y, model, p, cfg.radius_m, 0);
+            ? path_loss_radial(dem, head.x, head.y, model, p, cfg.radius_m, 0, use_ceiling ? &ceiling : nullptr, &w)
+            : path_loss_exact(dem, head.x, head.y, model, p, cfg.radius_m, 0, &w);
     tbb::parallel_for(tbb::blocked_range<int>(w.r0, w.r1 + 1), [&](const tbb::blocked_range<int>& rr) {
       for (int r = rr.begin(); r != rr.end(); ++r) {
         const double y = g.cell_y(r);
         for (int c = w.c0; c <= w.c1; ++c) {
-          float l = loss.at(r, c);
+          float l = loss.at(r - w.r0, c - w.c0);
           if (std::isnan(l)) continue;
           if (l == std::numeric_limits<float>::infinity()) continue;  // beyond the ceiling: unchanged()
           if (cfg.clutter) {

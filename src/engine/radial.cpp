@@ -90,7 +90,17 @@ struct Setup {
   double fc_tx = 0.0, fr_tx = 0.0;
   // path_loss_radial's ceiling_db, or null
   const Raster<float>* ceiling = nullptr;
+  // the block of the grid the output raster covers (the whole grid when
+  // path_loss_radial has no window)
+  CellWindow out = {};
 };
+
+// Stores grid cell (r, c)'s value in the output raster; nothing outside its
+// window (every cell is computed all the same: a kernel's state may depend
+// on the queries before).
+void put(const Setup& s, Raster<float>& loss, int r, int c, float v) {
+  if (s.out.contains(r, c)) loss.at(r - s.out.r0, c - s.out.c0) = v;
+}
 
 // True when no cell of rows [r0 - n - 1, r0 + n + 1] x columns
 // [c0 - n - 1, c0 + n + 1] (clipped to the grid) is NaN.
@@ -343,7 +353,7 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
       if (!k.uses_samples()) {
         for (const RayCell& cell : w.cells) {
           offer_offset(cell);
-          loss.at(cell.r, cell.c) = cell_loss(s, k.query(cell.d, cell.zc), cell, w.prof);
+          put(s, loss, cell.r, cell.c, cell_loss(s, k.query(cell.d, cell.zc), cell, w.prof));
         }
         return;
       }
@@ -358,7 +368,7 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
         }
         offer_offset(cell);
         offer_tail(cell, need);
-        loss.at(cell.r, cell.c) = cell_loss(s, k.query(cell.d, cell.zc), cell, w.prof);
+        put(s, loss, cell.r, cell.c, cell_loss(s, k.query(cell.d, cell.zc), cell, w.prof));
       }
       return;
     }
@@ -389,7 +399,7 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
       if (broken) return;  // every farther cell's profile crosses unknown terrain
       offer_offset(cell);
       offer_tail(cell, need);
-      loss.at(cell.r, cell.c) = cell_loss(s, k.query(cell.d, cell.zc), cell, w.prof);
+      put(s, loss, cell.r, cell.c, cell_loss(s, k.query(cell.d, cell.zc), cell, w.prof));
     }
     return;
   }
@@ -412,7 +422,7 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
     prof.distance_m[np - 1] = cell.d;
     prof.height_m[np - 1] = cell.zc;
     const prop::PathLoss pl = s.model.loss(prof, s.link);
-    loss.at(cell.r, cell.c) = std::isfinite(pl.loss_db) ? static_cast<float>(pl.loss_db) : kNoDataF;
+    put(s, loss, cell.r, cell.c, std::isfinite(pl.loss_db) ? static_cast<float>(pl.loss_db) : kNoDataF);
   }
 }
 
@@ -436,13 +446,13 @@ bool has_ray_kernel(const prop::Model& model) {
 
 Raster<float> path_loss_radial(const Raster<float>& dem, double tx_x, double tx_y, const prop::Model& model,
                                const prop::LinkParams& link, double radius_m, int threads,
-                               const Raster<float>* ceiling_db) {
+                               const Raster<float>* ceiling_db, const CellWindow* window) {
   const Grid& g = dem.grid();
   if (ceiling_db && !ceiling_db->grid().same_layout(g)) {
     throw Error("path_loss_radial: the loss ceiling is not on the DEM's grid");
   }
   auto ctl = limit_threads(threads);
-  Raster<float> loss(g, kNoDataF);
+  Raster<float> loss = window ? window_raster(g, *window, kNoDataF) : Raster<float>(g, kNoDataF);
   const double step = std::min(g.dx, g.dy);
   Setup s{dem, model, link, tx_x, tx_y, step, radius_m * radius_m,
           static_cast<int>(std::floor(g.row_f(tx_y))), static_cast<int>(std::floor(g.col_f(tx_x))),
@@ -451,6 +461,7 @@ Raster<float> path_loss_radial(const Raster<float>& dem, double tx_x, double tx_
   s.fc_tx = g.col_f(tx_x) - 0.5;
   s.fr_tx = g.row_f(tx_y) - 0.5;
   s.ceiling = ceiling_db;
+  s.out = window ? *window : CellWindow{0, g.rows - 1, 0, g.cols - 1};
   const bool fast = make_ray_kernel(model, link) != nullptr;
   const int rays = 8 * s.n;
   tbb::parallel_for(tbb::blocked_range<int>(0, rays, 16), [&](const tbb::blocked_range<int>& rr) {
@@ -468,7 +479,7 @@ Raster<float> path_loss_radial(const Raster<float>& dem, double tx_x, double tx_
       prop::Profile prof;
       if (extract_profile(dem, tx_x, tx_y, ex, y, step, prof)) {
         const prop::PathLoss pl = model.loss(prof, link);
-        loss.at(s.r0, s.c0) = std::isfinite(pl.loss_db) ? static_cast<float>(pl.loss_db) : kNoDataF;
+        put(s, loss, s.r0, s.c0, std::isfinite(pl.loss_db) ? static_cast<float>(pl.loss_db) : kNoDataF);
       }
     }
   }

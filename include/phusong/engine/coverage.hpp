@@ -48,8 +48,13 @@ struct Composite {
 // NaN outside the radius or where the terrain is unknown.  `exact` builds a
 // full bilinear terrain profile (one sample per grid step) to each cell and
 // calls the model on it: the reference that faster engines are checked against.
+//
+// window (optional; raster.hpp's window_within() of the same antenna and
+// radius): the result covers that block only (window_raster()), so that a site's raster
+// costs its own window and not the whole grid; the cells hold the same values.
 Raster<float> path_loss_exact(const Raster<float>& dem, double tx_x, double tx_y, const prop::Model& model,
-                              const prop::LinkParams& link, double radius_m, int threads = 0);
+                              const prop::LinkParams& link, double radius_m, int threads = 0,
+                              const CellWindow* window = nullptr);
 
 // Computes the composite over all cells.  Checks first (throws InputError):
 // every cell inside the DEM and the model's parameters.  `link` carries the

@@ -61,9 +61,13 @@ namespace phusong {
 // holds without a ceiling.  compute_coverage() passes, per site, the loss
 // beyond which a cell could neither reach the threshold nor beat the best
 // server so far.
+//
+// window (optional; window_within() of the same antenna and radius): the
+// result covers that block of the DEM's grid only (window_raster()), as for
+// path_loss_exact(): a site's raster costs its window, not the whole grid.
 Raster<float> path_loss_radial(const Raster<float>& dem, double tx_x, double tx_y, const prop::Model& model,
                                const prop::LinkParams& link, double radius_m, int threads = 0,
-                               const Raster<float>* ceiling_db = nullptr);
+                               const Raster<float>* ceiling_db = nullptr, const CellWindow* window = nullptr);
 
 // The model's ray kernel: Model::ray_kernel() if it gives one, else the
 // built-in kernel for the built-in models (fspl, hata, deygout, p526, itm),

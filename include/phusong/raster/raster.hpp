@@ -83,6 +83,36 @@ class Raster {
   std::vector<T> data_;
 };
 
+// The block of a grid's cells whose centres can lie within radius_m of
+// (x, y): rows r0..r1 and columns c0..c1 (inclusive), clipped to the grid
+// (empty when r1 < r0 or c1 < c0).
+struct CellWindow {
+  int r0 = 0, r1 = -1, c0 = 0, c1 = -1;
+  int rows() const { return std::max(0, r1 - r0 + 1); }
+  int cols() const { return std::max(0, c1 - c0 + 1); }
+  bool contains(int r, int c) const { return r >= r0 && r <= r1 && c >= c0 && c <= c1; }
+};
+inline CellWindow window_within(const Grid& g, double x, double y, double radius_m) {
+  CellWindow w;
+  w.c0 = std::max(0, static_cast<int>(std::floor(g.col_f(x - radius_m))));
+  w.c1 = std::min(g.cols - 1, static_cast<int>(std::floor(g.col_f(x + radius_m))));
+  w.r0 = std::max(0, static_cast<int>(std::floor(g.row_f(y + radius_m))));
+  w.r1 = std::min(g.rows - 1, static_cast<int>(std::floor(g.row_f(y - radius_m))));
+  return w;
+}
+
+// A raster over window w of grid g only: w.rows() x w.cols() cells, cell
+// (i, j) standing for g's cell (w.r0 + i, w.c0 + j).  Its grid is that block
+// of g (a band of the same whole grid; its x_min shifted by w.c0 cells), for
+// writing it out; computations take positions from g itself.
+template <typename T>
+Raster<T> window_raster(const Grid& g, const CellWindow& w, T fill) {
+  Grid b = g.band(w.r0, w.r0 + w.rows());
+  b.x_min = g.x_min + w.c0 * g.dx;
+  b.cols = w.cols();
+  return Raster<T>(std::move(b), fill);
+}
+
 inline constexpr float kNoDataF = std::numeric_limits<float>::quiet_NaN();
 
 // The bilinear interpolation every terrain sampler shares (sample_bilinear,
