@@ -129,7 +129,7 @@ int cmd_coverage(int argc, char** argv) {
     info.description = "basic transmission loss";
     info.unit = "dB";
   }
-  io::write_cog(out, loss, info);
+  io::write_cog(out, loss, info, threads);
   const Grid& g = z.grid();
   std::printf("coverage: model %s, engine %s, grid %d x %d of %.1f m (%s)\n", model_name.c_str(), engine.c_str(),
               g.cols, g.rows, g.dx, crs.c_str());

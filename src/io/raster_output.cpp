@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "phusong/core/error.hpp"
@@ -30,7 +31,7 @@ namespace {
 
 template <typename T>
 void write_any(const std::string& path, const Raster<T>& r, GDALDataType type, double nodata, bool has_nodata,
-               const BandInfo& info) {
+               const BandInfo& info, int threads) {
   gdal_init();
   const Grid& g = r.grid();
   GdalDataset mem(GDALCreate(GDALGetDriverByName("MEM"), "", g.cols, g.rows, 1, type, nullptr));
@@ -48,7 +49,8 @@ void write_any(const std::string& path, const Raster<T>& r, GDALDataType type, d
       CE_None)
     throw Error("cannot fill in-memory raster for " + path);
 
-  std::vector<std::string> opts = {"COMPRESS=DEFLATE", "BLOCKSIZE=256", "OVERVIEWS=AUTO", "NUM_THREADS=1",
+  std::vector<std::string> opts = {"COMPRESS=DEFLATE", "BLOCKSIZE=256", "OVERVIEWS=AUTO",
+                                    "NUM_THREADS=" + (threads <= 0 ? std::string("ALL_CPUS") : std::to_string(threads)),
                                     std::string("RESAMPLING=") + (info.categorical ? "NEAREST" : "AVERAGE"),
                                     std::string("PREDICTOR=") + (type == GDT_Float32 ? "FLOATING_POINT" : "STANDARD")};
   std::vector<char*> copts;
@@ -68,14 +70,15 @@ void write_any(const std::string& path, const Raster<T>& r, GDALDataType type, d
 
 }  // namespace
 
-void write_cog(const std::string& path, const Raster<float>& r, const BandInfo& info) {
-  write_any(path, r, GDT_Float32, std::nan(""), true, info);
+void write_cog(const std::string& path, const Raster<float>& r, const BandInfo& info, int threads) {
+  write_any(path, r, GDT_Float32, std::nan(""), true, info, threads);
 }
-void write_cog(const std::string& path, const Raster<std::int16_t>& r, std::int16_t nodata, const BandInfo& info) {
-  write_any(path, r, GDT_Int16, nodata, true, info);
+void write_cog(const std::string& path, const Raster<std::int16_t>& r, std::int16_t nodata, const BandInfo& info,
+               int threads) {
+  write_any(path, r, GDT_Int16, nodata, true, info, threads);
 }
-void write_cog(const std::string& path, const Raster<std::uint8_t>& r, const BandInfo& info) {
-  write_any(path, r, GDT_Byte, 0, false, info);
+void write_cog(const std::string& path, const Raster<std::uint8_t>& r, const BandInfo& info, int threads) {
+  write_any(path, r, GDT_Byte, 0, false, info, threads);
 }
 
 }  // namespace phusong::io

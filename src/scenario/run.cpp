@@ -308,10 +308,10 @@ void write_run_outputs(RunStages& stg, StagingDir& st) {
                                                {"PHUSONG_SHADOWING_SIGMA_DB", pct(s.shadowing_sigma_db)},
                                                {"PHUSONG_INDOOR_MARGIN_DB", pct(s.indoor_margin_db)},
                                                {"PHUSONG_TECHNOLOGY", radio::technology_name(s.technology)}}};
-  io::write_cog(at("rsrp_dbm.tif"), run.composite.best_dbm, rsrp);
+  io::write_cog(at("rsrp_dbm.tif"), run.composite.best_dbm, rsrp, cfg.threads);
   io::write_text_file_atomic(at("rsrp_dbm.qml"), io::qml_rsrp_raster(cfg.threshold_dbm));
   io::BandInfo best{"best-server cell index (sites layer 'index')", "", {}, true};
-  io::write_cog(at("best_server.tif"), run.composite.best_cell, -1, best);
+  io::write_cog(at("best_server.tif"), run.composite.best_cell, -1, best, cfg.threads);
   std::vector<std::pair<int, std::string>> labels;
   for (size_t i = 0; i < run.inputs.cells.size(); ++i) {
     const auto& c = run.inputs.cells[i];
@@ -319,7 +319,7 @@ void write_run_outputs(RunStages& stg, StagingDir& st) {
   }
   io::write_text_file_atomic(at("best_server.qml"), io::qml_paletted_raster(labels));
   io::BandInfo cnt{"cells at or above " + pct(cfg.threshold_dbm) + " dBm", "count", {}, true};
-  io::write_cog(at("server_count.tif"), run.composite.count, cnt);
+  io::write_cog(at("server_count.tif"), run.composite.count, cnt, cfg.threads);
   int maxc = 0;
   for (auto v : run.composite.count.data()) maxc = std::max<int>(maxc, v);
   std::vector<std::pair<int, std::string>> cl;
@@ -329,7 +329,7 @@ void write_run_outputs(RunStages& stg, StagingDir& st) {
   for (const auto& gr : run.by_carrier) {
     const std::string f = "rsrp_dbm_" + gr.key;
     io::BandInfo bi{"best-server " + q + " of " + gr.name, "dBm", {{"PHUSONG_CARRIER", gr.name}}};
-    io::write_cog(at(f + ".tif"), gr.composite.best_dbm, bi);
+    io::write_cog(at(f + ".tif"), gr.composite.best_dbm, bi, cfg.threads);
     io::write_text_file_atomic(at(f + ".qml"), io::qml_rsrp_raster(gr.threshold_dbm));
     carrier_files.push_back(f + ".tif");
     carrier_files.push_back(f + ".qml");
@@ -345,7 +345,7 @@ void write_run_outputs(RunStages& stg, StagingDir& st) {
                      {"PHUSONG_NOISE_DBM", pct(run.sinr_noise_dbm)},
                      {"PHUSONG_NOISE_FIGURE_DB", pct(s.sinr.noise_figure_db)},
                      {"PHUSONG_LOAD", "full"}}};
-    io::write_cog(at("sinr_db.tif"), run.sinr_db, bi);
+    io::write_cog(at("sinr_db.tif"), run.sinr_db, bi, cfg.threads);
     io::write_text_file_atomic(at("sinr_db.qml"), io::qml_sinr_raster());
     run.files.insert(run.files.begin() + 6, {"sinr_db.tif", "sinr_db.qml"});
   }

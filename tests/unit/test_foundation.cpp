@@ -12,10 +12,12 @@
 
 #include "phusong/analysis/villages.hpp"
 #include "phusong/geo/crs.hpp"
+#include "phusong/io/raster_output.hpp"
 #include "phusong/raster/raster.hpp"
 #include "phusong/raster/warp.hpp"
 #include "phusong/terrain/dem.hpp"
 #include "phusong/terrain/profile.hpp"
+#include "test_support.hpp"
 
 using namespace phusong;
 
@@ -124,6 +126,27 @@ TEST_CASE("warp: the lattice transform stays within 1e-4 source pixels of PROJ's
     MESSAGE("largest error " << worst << " source pixels over " << checked << " cells");
     CHECK(checked > 600000);
     CHECK(worst < 1e-4);
+  }
+}
+
+TEST_CASE("COG: the same bytes whatever the compression threads") {
+  // 1 300 x 1 100 cells: 30 tiles of 256 and overviews, a NaN corner.
+  Grid g = test::square_grid(1300, 30.0);
+  g.rows = 1100;
+  g.crs_wkt = crs_to_wkt("EPSG:32648");
+  Raster<float> r = test::rolling_terrain(g);
+  for (int i = 0; i < 300; ++i)
+    for (int j = 0; j < 400; ++j) r.at(i, j) = kNoDataF;
+  const auto dir = test::temp_dir("cog_threads");
+  std::string first;
+  for (const int threads : {1, 2, 0}) {
+    CAPTURE(threads);
+    const auto path = (dir / ("t" + std::to_string(threads) + ".tif")).string();
+    io::write_cog(path, r, io::BandInfo{"test", "m", {}}, threads);
+    const std::string bytes = test::slurp(path);
+    REQUIRE(bytes.size() > 100000);
+    if (first.empty()) first = bytes;
+    CHECK(bytes == first);
   }
 }
 

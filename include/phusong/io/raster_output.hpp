@@ -17,9 +17,13 @@ struct BandInfo {
   bool categorical = false; // overviews by nearest neighbour instead of average
 };
 
-void write_cog(const std::string& path, const Raster<float>& r, const BandInfo& info);
-void write_cog(const std::string& path, const Raster<std::int16_t>& r, std::int16_t nodata, const BandInfo& info);
-void write_cog(const std::string& path, const Raster<std::uint8_t>& r, const BandInfo& info);
+// threads: how many threads compress the tiles (GDAL's NUM_THREADS; 0 = all
+// cores).  The file's bytes do not depend on it (unit test "COG: the same
+// bytes whatever the compression threads").
+void write_cog(const std::string& path, const Raster<float>& r, const BandInfo& info, int threads = 1);
+void write_cog(const std::string& path, const Raster<std::int16_t>& r, std::int16_t nodata, const BandInfo& info,
+               int threads = 1);
+void write_cog(const std::string& path, const Raster<std::uint8_t>& r, const BandInfo& info, int threads = 1);
 
 // A unique temporary name next to `path` (same folder, so rename is atomic).
 std::string temp_name_for(const std::string& path);
