@@ -133,7 +133,7 @@ def smoothing(a, epsg, res_m):
                            resampleAlg="bilinear", errorThreshold=0)
         grid = warped.GetRasterBand(1).ReadAsArray().astype(float)
         wgt = warped.GetGeoTransform()
-        to_grid = osr.CoordinateTransformation(gis_srs(gis_srs(ds.GetProjection()).ExportToWkt()), gis_srs(epsg))
+        to_grid = osr.CoordinateTransformation(gis_srs(ds.GetProjection()), gis_srs(epsg))
         rng = np.random.default_rng(1)
         rows, cols = src.shape
         errors, peaks = [], []

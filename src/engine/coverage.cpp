@@ -38,20 +38,23 @@ Raster<float> path_loss_exact(const Raster<float>& dem, double tx_x, double tx_y
                               const prop::LinkParams& link, double radius_m, int threads, const CellWindow* window) {
   auto ctl = limit_threads(threads);
   const Grid& g = dem.grid();
-  const CellWindow w = window_within(g, tx_x, tx_y, radius_m);
-  // the cells written: w; the raster: the window's block, or the whole grid
-  Raster<float> loss = window ? window_raster(g, *window, kNoDataF) : Raster<float>(g, kNoDataF);
-  const int out_r0 = window ? window->r0 : 0, out_c0 = window ? window->c0 : 0;
+  // the raster: the window's block, or the whole grid; the cells computed:
+  // those within the radius inside it
+  const CellWindow out = window ? *window : whole_window(g);
+  Raster<float> loss = window_raster(g, out, kNoDataF);
+  CellWindow w = window_within(g, tx_x, tx_y, radius_m);
+  w.r0 = std::max(w.r0, out.r0);
+  w.r1 = std::min(w.r1, out.r1);
+  w.c0 = std::max(w.c0, out.c0);
+  w.c1 = std::min(w.c1, out.c1);
   const double step = std::min(g.dx, g.dy);
   const double r2 = radius_m * radius_m;
   tbb::parallel_for(tbb::blocked_range<int>(w.r0, w.r1 + 1), [&](const tbb::blocked_range<int>& rr) {
     prop::Profile prof;
     for (int r = rr.begin(); r != rr.end(); ++r) {
       const double y = g.cell_y(r);
-      if (window && (r < window->r0 || r > window->r1)) continue;
-      float* out = loss.row(r - out_r0);
+      float* row = loss.row(r - out.r0);
       for (int c = w.c0; c <= w.c1; ++c) {
-        if (window && (c < window->c0 || c > window->c1)) continue;
         const double x = g.cell_x(c);
         const double d2 = (x - tx_x) * (x - tx_x) + (y - tx_y) * (y - tx_y);
         if (d2 > r2) continue;
@@ -62,7 +65,7 @@ Raster<float> path_loss_exact(const Raster<float>& dem, double tx_x, double tx_y
         }
         if (!extract_profile(dem, tx_x, tx_y, ex, ey, step, prof)) continue;
         const prop::PathLoss pl = model.loss(prof, link);
-        out[c - out_c0] = std::isfinite(pl.loss_db) ? static_cast<float>(pl.loss_db) : kNoDataF;
+        row[c - out.c0] = std::isfinite(pl.loss_db) ? static_cast<float>(pl.loss_db) : kNoDataF;
       }
     }
   });

@@ -452,7 +452,8 @@ Raster<float> path_loss_radial(const Raster<float>& dem, double tx_x, double tx_
     throw Error("path_loss_radial: the loss ceiling is not on the DEM's grid");
   }
   auto ctl = limit_threads(threads);
-  Raster<float> loss = window ? window_raster(g, *window, kNoDataF) : Raster<float>(g, kNoDataF);
+  const CellWindow out = window ? *window : whole_window(g);
+  Raster<float> loss = window_raster(g, out, kNoDataF);
   const double step = std::min(g.dx, g.dy);
   Setup s{dem, model, link, tx_x, tx_y, step, radius_m * radius_m,
           static_cast<int>(std::floor(g.row_f(tx_y))), static_cast<int>(std::floor(g.col_f(tx_x))),
@@ -461,7 +462,7 @@ Raster<float> path_loss_radial(const Raster<float>& dem, double tx_x, double tx_
   s.fc_tx = g.col_f(tx_x) - 0.5;
   s.fr_tx = g.row_f(tx_y) - 0.5;
   s.ceiling = ceiling_db;
-  s.out = window ? *window : CellWindow{0, g.rows - 1, 0, g.cols - 1};
+  s.out = out;
   const bool fast = make_ray_kernel(model, link) != nullptr;
   const int rays = 8 * s.n;
   tbb::parallel_for(tbb::blocked_range<int>(0, rays, 16), [&](const tbb::blocked_range<int>& rr) {

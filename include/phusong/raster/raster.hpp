@@ -101,6 +101,9 @@ inline CellWindow window_within(const Grid& g, double x, double y, double radius
   return w;
 }
 
+// Every cell of g as a window.
+inline CellWindow whole_window(const Grid& g) { return CellWindow{0, g.rows - 1, 0, g.cols - 1}; }
+
 // A raster over window w of grid g only: w.rows() x w.cols() cells, cell
 // (i, j) standing for g's cell (w.r0 + i, w.c0 + j).  Its grid is that block
 // of g (a band of the same whole grid; its x_min shifted by w.c0 cells), for
