@@ -24,10 +24,15 @@
 // the two secondary edges are the largest v of their sections of the cell's
 // own profile as the exact engine samples it: the tail directly, the ray's
 // part by the line search (LineBounds: from a seed, the ray's best hull
-// vertex, only the samples whose bound could beat the best so far are read),
-// and the loss is the model's free space plus deygout_diffraction_db() of
-// those three edges (measured: the exact engine's values on Brindabella,
-// max 0.16 dB on the Alps).  Without the line the edges come
+// vertex, only the samples whose bound could beat the best so far, or the
+// floor v = -0.78 below which an edge adds nothing, are read), and the loss
+// is the model's free space plus deygout_diffraction_db() of those three
+// edges.  The bounds hold (the ray's height plus the neighbourhood's slope
+// bound times the distance between the ray's sample and the line's:
+// extend_bounds()), so these are the exact engine's edges and losses on any
+// terrain, ties between equal v aside (tested on one-cell cliffs and
+// pillars; measured: max 0 dB on Brindabella, the Alps and the district
+// benchmark's terrain, docs/performance.md).  Without the line the edges come
 // from the ray's hull: the secondary edge between the transmitter and the
 // main edge m is a vertex of the hull of the samples before m, which the
 // persistent hull keeps (the chain from m-1); the edge between m and the
@@ -84,6 +89,7 @@ class DeygoutKernel final : public prop::RayKernel {
     line_ = nullptr;
   }
   bool wants_slopes() const noexcept override { return true; }
+  bool wants_neighbourhood_slopes() const noexcept override { return true; }
   void push_slopes(const double* slope, const double* /*lateral*/, int first, int end) noexcept override {
     beside_.push(slope, first, end);
   }
@@ -160,8 +166,14 @@ class DeygoutKernel final : public prop::RayKernel {
   prop::PathLoss on_line(double d, double zc, int n_int, int base, double ceiling_db) {
     const double dx = d / (n_int + 1);
     const double step = hull_.size() > 0 ? hull_.s[0] : dx;
-    extend_bounds(base, step);
-    const double kb = LineBounds::factor(beside_.offset_m, d, dx, step);
+    extend_bounds(base);
+    // line sample i lies within kb s_i of ray sample i (s_i = i step, its
+    // distance): s_i times the chord between the two directions across,
+    // at most 1.001 |offset| / d (the bounds serve only samples before the
+    // tail, so d > kCellTail steps and |offset| <= half a cell: an angle
+    // under 0.03), and i (step - dx) along; both under 1.5 steps in all
+    // (dx >= step d / (d + step)), as extend_bounds() needs
+    const double kb = 1.001 * beside_.offset_m / d + std::max(0.0, 1.0 - dx / step);
     auto x_of = [&](int i) { return i * dx; };
     auto height = [&](int i) {
       return i > base ? tail_.h[static_cast<std::size_t>(i - base - 1)] : line_->height_m(i);
@@ -184,8 +196,12 @@ class DeygoutKernel final : public prop::RayKernel {
       const double dij = xb - xa, slope = (yb - ya) / dij, c = std::sqrt(2.0 * dij / lambda_);
       // v = H c / sqrt(d1 d2) (H: the sample's height above the section's
       // ray); samples are compared by v |v| / c^2 = H |H| / (d1 d2), without
-      // a square root; r = v / c of the best
-      double key = kNegInf, r = -1e300;
+      // a square root; r = v / c of the best.  Only an edge with v > -0.78
+      // adds loss (J(v) = 0 below: deygout_diffraction_db), so the best
+      // starts at that floor: a sample that cannot pass it is not read, and
+      // a section with none answers b.i = -1 (v = -1e300, no loss), as a
+      // section whose largest v is below the floor contributes nothing.
+      double r = -0.78 / c, key = -r * r;
       // with a stop: r above r_stop is worth the J(v) test (J^-1 of
       // stop_j_db, a little low: the test decides)
       const bool stops = stop_j_db < kPosInf;
@@ -282,11 +298,22 @@ class DeygoutKernel final : public prop::RayKernel {
     out.loss_db = fspl_d3_db + prop::deygout_diffraction_db(m.v, l.v, r.v);
     return out;
   }
-  // LineBounds over samples 0..last (hull point k is sample k + 1; s in m)
-  void extend_bounds(int last, double step) {
-    bounds_.extend(
-        last, step, beside_, [&](int i) { return h_[static_cast<std::size_t>(i - 1)]; },
-        [&](int i) { return hull_.s[static_cast<std::size_t>(i - 1)]; });
+  // LineBounds over samples 0..last (hull point k is sample k + 1; s in m):
+  // sample i's height on a cell's line is at most h_i + kb slope_i s_i, the
+  // slope bound being its neighbourhood's (wants_neighbourhood_slopes()),
+  // which holds over the whole offset kb s_i < 1.5 steps: a bound, not an
+  // estimate, so the searches find the largest v of the line itself (the
+  // exact engine's edges, whatever the terrain; ties aside)
+  void extend_bounds(int last) {
+    for (int i = bounds_.size(); i <= last; ++i) {
+      const auto iu = static_cast<std::size_t>(i);
+      if (i == 0) {
+        bounds_.push(-1e300, 0.0);
+        continue;
+      }
+      const double slope = iu < beside_.slope.size() ? beside_.slope[iu] : 0.0;
+      bounds_.push(h_[iu - 1], slope * hull_.s[iu - 1]);
+    }
   }
 
   const prop::Model& model_;

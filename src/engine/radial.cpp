@@ -74,6 +74,78 @@ struct Workspace {
   std::unique_ptr<prop::RayKernel> kernel;
 };
 
+// The largest slope bound (cell_gradients()' bound) over the 5 x 5
+// bilinear squares around each square (square (r, c): corners at the cell
+// centres r, r + 1 and c, c + 1; a square with an unknown corner counts 0),
+// for the squares a ray can sample (RayKernel::wants_neighbourhood_slopes).
+struct SlopeField {
+  int r0 = 0, c0 = 0, rows = 0, cols = 0;
+  std::vector<double> v;
+  // the square holding fractional position (fc, fr) (cell centres at
+  // integers), clamped to the field
+  double at(double fc, double fr) const {
+    const int r = std::clamp(static_cast<int>(std::floor(fr)) - r0, 0, rows - 1);
+    const int c = std::clamp(static_cast<int>(std::floor(fc)) - c0, 0, cols - 1);
+    return v[static_cast<std::size_t>(r) * static_cast<std::size_t>(cols) + static_cast<std::size_t>(c)];
+  }
+};
+
+// The field over squares rows ra..rb, columns ca..cb (clipped to the grid's
+// squares; a grid of one row or column has none: every bound is 0).
+SlopeField slope_field(const Raster<float>& dem, int ra, int rb, int ca, int cb) {
+  const Grid& g = dem.grid();
+  SlopeField f;
+  const int sr = std::max(g.rows - 1, 1), sc = std::max(g.cols - 1, 1);  // squares (at least one)
+  ra = std::clamp(ra, 0, sr - 1);
+  rb = std::clamp(rb, ra, sr - 1);
+  ca = std::clamp(ca, 0, sc - 1);
+  cb = std::clamp(cb, ca, sc - 1);
+  f.r0 = ra;
+  f.c0 = ca;
+  f.rows = rb - ra + 1;
+  f.cols = cb - ca + 1;
+  // the squares' own bounds over the field grown by two squares each way
+  const int ea = std::max(ra - 2, 0), eb = std::min(rb + 2, sr - 1);
+  const int fa = std::max(ca - 2, 0), fb = std::min(cb + 2, sc - 1);
+  const int er = eb - ea + 1, ec = fb - fa + 1;
+  const double inv_dx = 1.0 / g.dx, inv_dy = 1.0 / g.dy;
+  std::vector<double> own(static_cast<std::size_t>(er) * static_cast<std::size_t>(ec), 0.0);
+  std::vector<double> across(static_cast<std::size_t>(er) * static_cast<std::size_t>(f.cols), 0.0);
+  tbb::parallel_for(tbb::blocked_range<int>(0, er, 32), [&](const tbb::blocked_range<int>& rr) {
+    for (int i = rr.begin(); i != rr.end(); ++i) {
+      const int r = ea + i, r1 = std::min(r + 1, g.rows - 1);
+      double* o = own.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(ec);
+      for (int j = 0; j < ec; ++j) {
+        const int c = fa + j, c1 = std::min(c + 1, g.cols - 1);
+        const double a = dem.at(r, c), b = dem.at(r, c1), cc = dem.at(r1, c), d = dem.at(r1, c1);
+        const double bound = std::max(std::abs(b - a), std::abs(d - cc)) * inv_dx +
+                             std::max(std::abs(cc - a), std::abs(d - b)) * inv_dy;
+        o[j] = std::isnan(bound) ? 0.0 : bound;
+      }
+      // the largest of the five along the row
+      double* x = across.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(f.cols);
+      for (int j = 0; j < f.cols; ++j) {
+        const int c = ca + j;
+        double m = 0.0;
+        for (int t = std::max(c - 2, fa); t <= std::min(c + 2, fb); ++t) m = std::max(m, o[t - fa]);
+        x[j] = m;
+      }
+    }
+  });
+  f.v.assign(static_cast<std::size_t>(f.rows) * static_cast<std::size_t>(f.cols), 0.0);
+  tbb::parallel_for(tbb::blocked_range<int>(0, f.rows, 32), [&](const tbb::blocked_range<int>& rr) {
+    for (int i = rr.begin(); i != rr.end(); ++i) {
+      const int r = ra + i;
+      double* out = f.v.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(f.cols);
+      for (int t = std::max(r - 2, ea); t <= std::min(r + 2, eb); ++t) {
+        const double* x = across.data() + static_cast<std::size_t>(t - ea) * static_cast<std::size_t>(f.cols);
+        for (int j = 0; j < f.cols; ++j) out[j] = std::max(out[j], x[j]);
+      }
+    }
+  });
+  return f;
+}
+
 struct Setup {
   const Raster<float>& dem;
   const prop::Model& model;
@@ -93,6 +165,8 @@ struct Setup {
   // the block of the grid the output raster covers (the whole grid when
   // path_loss_radial has no window)
   CellWindow out = {};
+  // for a kernel that wants neighbourhood slopes, else null
+  const SlopeField* slopes5 = nullptr;
 };
 
 // Stores grid cell (r, c)'s value in the output raster; nothing outside its
@@ -219,7 +293,8 @@ void sample_ray(const Setup& s, double ux, double uy, int last, std::vector<doub
     if (m > 0) z[static_cast<std::size_t>(m)] = cell.value();
     if (slope) {
       const Gradients gr = cell_gradients(cell, inv_dx, inv_dy, -uy, ux);
-      (*slope)[static_cast<std::size_t>(m)] = gr.bound;
+      (*slope)[static_cast<std::size_t>(m)] =
+          s.slopes5 ? s.slopes5->at(s.fc_tx + m * dc, s.fr_tx + m * dr) : gr.bound;
       (*lateral)[static_cast<std::size_t>(m)] = gr.along;
     }
   }
@@ -372,9 +447,13 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
       }
       return;
     }
+    // a sample's slope bound: its square's, or its neighbourhood's
+    auto bound_at = [&](double x, double y, const Gradients& gr) {
+      return s.slopes5 ? s.slopes5->at(g.col_f(x) - 0.5, g.row_f(y) - 0.5) : gr.bound;
+    };
     if (slopes) {
       const Gradients gr = gradients_at(s.dem, s.tx_x, s.tx_y, -uy, ux);
-      w.slope.assign(1, gr.bound);
+      w.slope.assign(1, bound_at(s.tx_x, s.tx_y, gr));
       w.lateral.assign(1, gr.along);
     }
     for (const RayCell& cell : w.cells) {
@@ -391,7 +470,7 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
         if (slopes) {
           const double t = pushed * step;
           const Gradients gr = gradients_at(s.dem, s.tx_x + ux * t, s.tx_y + uy * t, -uy, ux);
-          w.slope.push_back(gr.bound);
+          w.slope.push_back(bound_at(s.tx_x + ux * t, s.tx_y + uy * t, gr));
           w.lateral.push_back(gr.along);
           k.push_slopes(w.slope.data(), w.lateral.data(), pushed, pushed + 1);
         }
@@ -463,7 +542,14 @@ Raster<float> path_loss_radial(const Raster<float>& dem, double tx_x, double tx_
   s.fr_tx = g.row_f(tx_y) - 0.5;
   s.ceiling = ceiling_db;
   s.out = out;
-  const bool fast = make_ray_kernel(model, link) != nullptr;
+  const auto probe_kernel = make_ray_kernel(model, link);
+  const bool fast = probe_kernel != nullptr;
+  SlopeField slopes5;
+  if (fast && probe_kernel->wants_slopes() && probe_kernel->wants_neighbourhood_slopes()) {
+    // every square a ray samples: the rays' square plus the bilinear neighbours
+    slopes5 = slope_field(dem, s.r0 - s.n - 1, s.r0 + s.n + 1, s.c0 - s.n - 1, s.c0 + s.n + 1);
+    s.slopes5 = &slopes5;
+  }
   const int rays = 8 * s.n;
   tbb::parallel_for(tbb::blocked_range<int>(0, rays, 16), [&](const tbb::blocked_range<int>& rr) {
     Workspace w;
