@@ -74,10 +74,13 @@ struct Workspace {
   std::unique_ptr<prop::RayKernel> kernel;
 };
 
-// The largest slope bound (cell_gradients()' bound) over the 5 x 5
-// bilinear squares around each square (square (r, c): corners at the cell
-// centres r, r + 1 and c, c + 1; a square with an unknown corner counts 0),
-// for the squares a ray can sample (RayKernel::wants_neighbourhood_slopes).
+// A bound of the terrain gradient's length over the 5 x 5 bilinear squares
+// around each square (square (r, c): corners at the cell centres r, r + 1
+// and c, c + 1; a square with an unknown corner counts 0), for the squares
+// a ray can sample (RayKernel::wants_neighbourhood_slopes).  Within a
+// square the gradient's components are bounded by its steepest edge
+// differences along each axis, so |z(P) - z(Q)| is at most the largest
+// bound of the squares that P Q crosses times |P - Q|.
 struct SlopeField {
   int r0 = 0, c0 = 0, rows = 0, cols = 0;
   std::vector<double> v;
@@ -118,8 +121,10 @@ SlopeField slope_field(const Raster<float>& dem, int ra, int rb, int ca, int cb)
       for (int j = 0; j < ec; ++j) {
         const int c = fa + j, c1 = std::min(c + 1, g.cols - 1);
         const double a = dem.at(r, c), b = dem.at(r, c1), cc = dem.at(r1, c), d = dem.at(r1, c1);
-        const double bound = std::max(std::abs(b - a), std::abs(d - cc)) * inv_dx +
-                             std::max(std::abs(cc - a), std::abs(d - b)) * inv_dy;
+        // the gradient's length: its components are bounded by the
+        // steepest edge differences along each axis
+        const double bound = std::hypot(std::max(std::abs(b - a), std::abs(d - cc)) * inv_dx,
+                                        std::max(std::abs(cc - a), std::abs(d - b)) * inv_dy);
         o[j] = std::isnan(bound) ? 0.0 : bound;
       }
       // the largest of the five along the row

@@ -131,9 +131,10 @@ class RayKernel {
   virtual void push_slopes(const double* /*slope*/, const double* /*lateral*/, int /*first*/,
                            int /*end*/) noexcept {}
   virtual void cell_offset(double /*offset_m*/) noexcept {}
-  // With wants_slopes(): when this is true too, slope[i] is instead the
-  // largest such bound over the 5 x 5 bilinear squares around sample i's
-  // (squares between four DEM cell centres; fewer at the grid's edges), so
+  // With wants_slopes(): when this is true too, slope[i] is instead a bound
+  // of the terrain gradient's length, m/m, over the 5 x 5 bilinear squares
+  // around sample i's (squares between four DEM cell centres; fewer at the
+  // grid's edges), so
   // that |z(P) - z(Q)| <= slope[i] |P - Q| for any point Q within 1.5 grid
   // steps of sample i's position P: a bound of the terrain anywhere on the
   // line to a cell the ray owns (that line passes at most half a cell
