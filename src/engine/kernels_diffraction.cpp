@@ -84,6 +84,7 @@ class DeygoutKernel final : public prop::RayKernel {
     hull_.clear();
     h_.clear();
     beside_.clear();
+    near_.assign(1, 0.0);
     bounds_.clear();
     tail_.n = 0;
     line_ = nullptr;
@@ -92,6 +93,9 @@ class DeygoutKernel final : public prop::RayKernel {
   bool wants_neighbourhood_slopes() const noexcept override { return true; }
   void push_slopes(const double* slope, const double* /*lateral*/, int first, int end) noexcept override {
     beside_.push(slope, first, end);
+  }
+  void push_neighbourhood_slopes(const double* slope5, int first, int end) noexcept override {
+    near_.insert(near_.end(), slope5 + first, slope5 + end);
   }
   void cell_offset(double offset_m) noexcept override { beside_.offset_m = std::abs(offset_m); }
   int tail_samples() const noexcept override { return kCellTail; }
@@ -167,13 +171,7 @@ class DeygoutKernel final : public prop::RayKernel {
     const double dx = d / (n_int + 1);
     const double step = hull_.size() > 0 ? hull_.s[0] : dx;
     extend_bounds(base);
-    // line sample i lies within kb s_i of ray sample i (s_i = i step, its
-    // distance): s_i times the chord between the two directions across,
-    // at most 1.001 |offset| / d (the bounds serve only samples before the
-    // tail, so d > kCellTail steps and |offset| <= half a cell: an angle
-    // under 0.03), and i (step - dx) along; both under 1.5 steps in all
-    // (dx >= step d / (d + step)), as extend_bounds() needs
-    const double kb = 1.001 * beside_.offset_m / d + std::max(0.0, 1.0 - dx / step);
+    const double kb = LineBounds::held_factor(beside_.offset_m, d, dx, step);
     auto x_of = [&](int i) { return i * dx; };
     auto height = [&](int i) {
       return i > base ? tail_.h[static_cast<std::size_t>(i - base - 1)] : line_->height_m(i);
@@ -298,22 +296,14 @@ class DeygoutKernel final : public prop::RayKernel {
     out.loss_db = fspl_d3_db + prop::deygout_diffraction_db(m.v, l.v, r.v);
     return out;
   }
-  // LineBounds over samples 0..last (hull point k is sample k + 1; s in m):
-  // sample i's height on a cell's line is at most h_i + kb slope_i s_i, the
-  // slope bound being its neighbourhood's (wants_neighbourhood_slopes()),
-  // which holds over the whole offset kb s_i < 1.5 steps: a bound, not an
-  // estimate, so the searches find the largest v of the line itself (the
-  // exact engine's edges, whatever the terrain; ties aside)
+  // LineBounds over samples 0..last (hull point k is sample k + 1; s in m)
+  // that hold (LineBoundsT::extend_held), so the searches find the largest v
+  // of the line itself: the exact engine's edges, whatever the terrain
+  // (ties aside)
   void extend_bounds(int last) {
-    for (int i = bounds_.size(); i <= last; ++i) {
-      const auto iu = static_cast<std::size_t>(i);
-      if (i == 0) {
-        bounds_.push(-1e300, 0.0);
-        continue;
-      }
-      const double slope = iu < beside_.slope.size() ? beside_.slope[iu] : 0.0;
-      bounds_.push(h_[iu - 1], slope * hull_.s[iu - 1]);
-    }
+    bounds_.extend_held(
+        last, near_, [&](int i) { return h_[static_cast<std::size_t>(i - 1)]; },
+        [&](int i) { return hull_.s[static_cast<std::size_t>(i - 1)]; });
   }
 
   const prop::Model& model_;
@@ -325,6 +315,7 @@ class DeygoutKernel final : public prop::RayKernel {
   std::vector<int> idx_;
   prop::Profile prof_;
   BesideRay beside_;
+  std::vector<double> near_{0.0};  // push_neighbourhood_slopes() by sample (0: the transmitter)
   LineBoundsT<2, 6> bounds_;
   CellTail tail_;
   const CellLine* line_ = nullptr;
@@ -386,6 +377,7 @@ class P526Kernel : public prop::RayKernel {
     stim_arg_upto_.assign(1, -1);
     aobt_upto_.assign(1, kNegInf);
     beside_.clear();
+    near_.assign(1, 0.0);
     e1a_.assign(1, 0.0);
     e2a_.assign(1, 0.0);
     e1b_.assign(1, 0.0);
@@ -397,6 +389,7 @@ class P526Kernel : public prop::RayKernel {
   }
 
   bool wants_slopes() const noexcept override { return true; }
+  bool wants_neighbourhood_slopes() const noexcept override { return true; }
   void push_slopes(const double* slope, const double* /*lateral*/, int first, int end) noexcept override {
     // the trapezoid sums (as v1_, v2_) of each sample's slope bound and of
     // that times its distance: how far v1, v2 could move on the cell's line
@@ -414,6 +407,9 @@ class P526Kernel : public prop::RayKernel {
       last_e_b_ = b;
     }
     beside_.push(slope, first, end);
+  }
+  void push_neighbourhood_slopes(const double* slope5, int first, int end) noexcept override {
+    near_.insert(near_.end(), slope5 + first, slope5 + end);
   }
   void cell_offset(double offset_m) noexcept override { beside_.offset_m = std::abs(offset_m); }
 
@@ -476,7 +472,7 @@ class P526Kernel : public prop::RayKernel {
       if (!line_ || base < 1) return false;
       extend_bounds(base);
       const double dx = d / (n_int + 1);
-      const double kb = LineBounds::factor(beside_.offset_m, d_m, dx * 1000.0, step_m());
+      const double kb = LineBounds::held_factor(beside_.offset_m, d_m, dx * 1000.0, step_m());
       auto x_of = [&](int i) { return i * dx; };
       auto y_of = [&](int i) { return d - i * dx; };
       const double a = 500.0 / ae_km_;
@@ -897,9 +893,10 @@ class P526Kernel : public prop::RayKernel {
   // the ray's sample spacing, m (its first sample's distance)
   double step_m() const { return curved_.s.empty() ? 0.0 : curved_.s[0] * 1000.0; }
   // LineBounds over samples 0..last (hull point k is sample k + 1; s in km)
+  // (LineBoundsT::extend_held: bounds that hold)
   void extend_bounds(int last) {
-    bounds_.extend(
-        last, step_m(), beside_, [&](int i) { return h_[static_cast<std::size_t>(i - 1)]; },
+    bounds_.extend_held(
+        last, near_, [&](int i) { return h_[static_cast<std::size_t>(i - 1)]; },
         [&](int i) { return curved_.s[static_cast<std::size_t>(i - 1)] * 1000.0; });
   }
 
@@ -913,6 +910,7 @@ class P526Kernel : public prop::RayKernel {
   int stim_arg_ = -1;
   std::vector<int> stim_arg_upto_;  // the sample of stim0_ after sample i (-1: none)
   BesideRay beside_;
+  std::vector<double> near_{0.0};  // push_neighbourhood_slopes() by sample (0: the transmitter)
   std::vector<double> e1a_{0.0}, e2a_{0.0}, e1b_{0.0}, e2b_{0.0};  // (push_slopes)
   double last_e_s_ = 0.0, last_e_a_ = 0.0, last_e_b_ = 0.0;
   LineBounds bounds_;
@@ -964,7 +962,7 @@ class P1812Kernel final : public P526Kernel {
       return out;
     }
     extend_bounds(t.base);
-    Search q{*this, t, d, hrs, LineBounds::factor(beside_.offset_m, d_m, d / (t.n_int + 1) * 1000.0, step_m())};
+    Search q{*this, t, d, hrs, LineBounds::held_factor(beside_.offset_m, d_m, d / (t.n_int + 1) * 1000.0, step_m())};
     const double abeta_km = 3.0 * prop::p526::effective_radius_km(0.0);  // 3 x 6371 km, eq. (7b)
 
     // The transmitter horizon; the path is trans-horizon when its angle

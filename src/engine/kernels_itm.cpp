@@ -93,11 +93,16 @@ class ItmKernel final : public prop::RayKernel {
     tail_.n = 0;
     line_ = nullptr;
     beside_.clear();
+    near_.assign(1, 0.0);
   }
 
   bool wants_slopes() const noexcept override { return true; }
   void push_slopes(const double* slope, const double* /*lateral*/, int first, int end) noexcept override {
     beside_.push(slope, first, end);
+  }
+  bool wants_neighbourhood_slopes() const noexcept override { return true; }
+  void push_neighbourhood_slopes(const double* slope5, int first, int end) noexcept override {
+    near_.insert(near_.end(), slope5 + first, slope5 + end);
   }
   void cell_offset(double offset_m) noexcept override { beside_.offset_m = std::abs(offset_m); }
 
@@ -313,17 +318,18 @@ class ItmKernel final : public prop::RayKernel {
     return pick(kp, d - kp * xi_, angle, y_of, zb, qc, true, d);
   }
   double ray_step(double xi) const { return s_.size() > 1 ? s_[1] : xi; }  // (the tail can hold the only sample)
-  // LineBounds over the ray's samples 0..base_
+  // LineBounds over the ray's samples 0..base_, bounds that hold
+  // (LineBoundsT::extend_held)
   void extend_bounds() {
-    bounds_.extend(
-        base_, ray_step(xi_), beside_, [&](int i) { return h_[static_cast<std::size_t>(i)]; },
+    bounds_.extend_held(
+        base_, near_, [&](int i) { return h_[static_cast<std::size_t>(i)]; },
         [&](int i) { return s_[static_cast<std::size_t>(i)]; });
   }
   // The prefix sample (1..base_) of steepest angle on the cell's own line,
   // seeded with the ray's candidate kp (steepest_on_line).
   template <class Y>
   void search_line(int& kp, double& qp, Y y_of, double zend, double qc, double d) const {
-    const double k = LineBounds::factor(beside_.offset_m, d, xi_, ray_step(xi_));
+    const double k = LineBounds::held_factor(beside_.offset_m, d, xi_, ray_step(xi_));
     steepest_on_line(bounds_, *line_, 1, base_, y_of, zend, qc, k, kp, qp);
   }
   // The Algorithm's least-squares line between x1 and x2 (end samples at half
@@ -363,6 +369,7 @@ class ItmKernel final : public prop::RayKernel {
   const CellLine* line_ = nullptr;
   std::array<double, kCellTail + 1> tp0_{}, tp1_{};  // tail sums (tp[0] = 0)
   BesideRay beside_;
+  std::vector<double> near_{0.0};  // push_neighbourhood_slopes() by sample (0: the transmitter)
   int base_ = 0;
   int dh_n_ = -1;
   double dh_ = 0.0;

@@ -69,6 +69,7 @@ struct Workspace {
   std::vector<RayCell> cells;
   std::vector<double> z;  // terrain samples along the ray (index m at m * step)
   std::vector<double> slope, lateral;  // their cell_gradients(), for kernels that want them
+  std::vector<double> slope5;  // their neighbourhood's bounds (SlopeField), for kernels that want them
   std::vector<double> tail;  // samples along a cell's own line (RayKernel::tail_samples)
   prop::Profile prof;
   std::unique_ptr<prop::RayKernel> kernel;
@@ -282,7 +283,7 @@ Gradients gradients_at(const Raster<float>& dem, double x, double y, double nx, 
 // slope and lateral, also each sample's cell_gradients() across the ray
 // (index 0 too).
 void sample_ray(const Setup& s, double ux, double uy, int last, std::vector<double>& z,
-                std::vector<double>* slope, std::vector<double>* lateral) {
+                std::vector<double>* slope, std::vector<double>* lateral, std::vector<double>* slope5) {
   const Grid& g = s.dem.grid();
   const float* data = s.dem.data().data();
   const std::size_t cols = static_cast<std::size_t>(g.cols);
@@ -293,13 +294,14 @@ void sample_ray(const Setup& s, double ux, double uy, int last, std::vector<doub
     slope->resize(static_cast<std::size_t>(last) + 1);
     lateral->resize(static_cast<std::size_t>(last) + 1);
   }
+  if (slope5) slope5->resize(static_cast<std::size_t>(last) + 1);
   for (int m = slope ? 0 : 1; m <= last; ++m) {
     const BilinearCell cell = bilinear_cell_inside(data, cols, s.fc_tx + m * dc, s.fr_tx + m * dr);
     if (m > 0) z[static_cast<std::size_t>(m)] = cell.value();
     if (slope) {
       const Gradients gr = cell_gradients(cell, inv_dx, inv_dy, -uy, ux);
-      (*slope)[static_cast<std::size_t>(m)] =
-          s.slopes5 ? s.slopes5->at(s.fc_tx + m * dc, s.fr_tx + m * dr) : gr.bound;
+      (*slope)[static_cast<std::size_t>(m)] = gr.bound;
+      if (slope5) (*slope5)[static_cast<std::size_t>(m)] = s.slopes5->at(s.fc_tx + m * dc, s.fr_tx + m * dr);
       (*lateral)[static_cast<std::size_t>(m)] = gr.along;
     }
   }
@@ -378,6 +380,7 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
     prop::RayKernel& k = *w.kernel;
     k.begin(w.z[0]);
     const bool slopes = k.wants_slopes();
+    const bool near = slopes && s.slopes5;  // the kernel wants neighbourhood slopes too
     // Before each query: the cell's loss ceiling, where there is one; for a
     // kernel that bounds its error, the cell centre's distance from the ray.
     auto offer_offset = [&](const RayCell& cell) {
@@ -437,13 +440,15 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
         }
         return;
       }
-      sample_ray(s, ux, uy, last, w.z, slopes ? &w.slope : nullptr, slopes ? &w.lateral : nullptr);
+      sample_ray(s, ux, uy, last, w.z, slopes ? &w.slope : nullptr, slopes ? &w.lateral : nullptr,
+                 near ? &w.slope5 : nullptr);
       for (const RayCell& cell : w.cells) {
         const int need = interior_count(cell.d);
         const int upto = std::min(need, cap);
         if (upto > pushed) {
           k.push_samples(w.z.data(), pushed + 1, upto + 1, step);
           if (slopes) k.push_slopes(w.slope.data(), w.lateral.data(), pushed + 1, upto + 1);
+          if (near) k.push_neighbourhood_slopes(w.slope5.data(), pushed + 1, upto + 1);
           pushed = upto;
         }
         offer_offset(cell);
@@ -452,13 +457,12 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
       }
       return;
     }
-    // a sample's slope bound: its square's, or its neighbourhood's
-    auto bound_at = [&](double x, double y, const Gradients& gr) {
-      return s.slopes5 ? s.slopes5->at(g.col_f(x) - 0.5, g.row_f(y) - 0.5) : gr.bound;
-    };
+    // a sample's neighbourhood bound
+    auto near_at = [&](double x, double y) { return s.slopes5->at(g.col_f(x) - 0.5, g.row_f(y) - 0.5); };
+    if (near) w.slope5.assign(1, near_at(s.tx_x, s.tx_y));
     if (slopes) {
       const Gradients gr = gradients_at(s.dem, s.tx_x, s.tx_y, -uy, ux);
-      w.slope.assign(1, bound_at(s.tx_x, s.tx_y, gr));
+      w.slope.assign(1, gr.bound);
       w.lateral.assign(1, gr.along);
     }
     for (const RayCell& cell : w.cells) {
@@ -475,9 +479,13 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
         if (slopes) {
           const double t = pushed * step;
           const Gradients gr = gradients_at(s.dem, s.tx_x + ux * t, s.tx_y + uy * t, -uy, ux);
-          w.slope.push_back(bound_at(s.tx_x + ux * t, s.tx_y + uy * t, gr));
+          w.slope.push_back(gr.bound);
           w.lateral.push_back(gr.along);
           k.push_slopes(w.slope.data(), w.lateral.data(), pushed, pushed + 1);
+          if (near) {
+            w.slope5.push_back(near_at(s.tx_x + ux * t, s.tx_y + uy * t));
+            k.push_neighbourhood_slopes(w.slope5.data(), pushed, pushed + 1);
+          }
         }
       }
       if (broken) return;  // every farther cell's profile crosses unknown terrain

@@ -121,6 +121,29 @@ struct LineBoundsT {
       else push(h_m(i) + 0.5 * step_m * slope, slope * s_m(i));
     }
   }
+  // Bounds that hold rather than estimates, for a kernel that takes the
+  // neighbourhood slopes (RayKernel::wants_neighbourhood_slopes; slope5
+  // indexed by sample, 0 the transmitter): line sample i of a cell at
+  // distance d_m, |offset_m| beside the ray, whose line is sampled every
+  // xi_m, lies within k s_i of ray sample i (s_i its distance, the ray
+  // sampled every step_m), with k = held_factor(): s_i times the chord
+  // between the two directions across, at most 1.001 |offset| / d (the
+  // bounds serve only samples before the cell's tail, so d > kCellTail
+  // steps and |offset| <= half a cell: an angle under 0.03), and i (step -
+  // xi) along; under 1.5 steps in all (xi >= step d / (d + step)).  So the
+  // line's height there is at most h_i + k slope5_i s_i: a_i = h_i, b_i =
+  // slope5_i s_i.
+  static double held_factor(double offset_m, double d_m, double xi_m, double step_m) {
+    return 1.001 * offset_m / d_m + std::max(0.0, 1.0 - xi_m / step_m);
+  }
+  template <class H, class S>
+  void extend_held(int last, const std::vector<double>& slope5, H h_m, S s_m) {
+    for (int i = size(); i <= last; ++i) {
+      const auto iu = static_cast<std::size_t>(i);
+      if (i == 0) push(-1e300, 0.0);
+      else push(h_m(i), (iu < slope5.size() ? slope5[iu] : 0.0) * s_m(i));
+    }
+  }
   void push(double ai, double bi) {
     const auto i = static_cast<std::size_t>(size());
     for (int l = 0; l < kLevels; ++l) {

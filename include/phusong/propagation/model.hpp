@@ -131,15 +131,18 @@ class RayKernel {
   virtual void push_slopes(const double* /*slope*/, const double* /*lateral*/, int /*first*/,
                            int /*end*/) noexcept {}
   virtual void cell_offset(double /*offset_m*/) noexcept {}
-  // With wants_slopes(): when this is true too, slope[i] is instead a bound
-  // of the terrain gradient's length, m/m, over the 5 x 5 bilinear squares
-  // around sample i's (squares between four DEM cell centres; fewer at the
-  // grid's edges), so
-  // that |z(P) - z(Q)| <= slope[i] |P - Q| for any point Q within 1.5 grid
-  // steps of sample i's position P: a bound of the terrain anywhere on the
-  // line to a cell the ray owns (that line passes at most half a cell
+  // A kernel that bounds the terrain of a cell's own line from the ray's
+  // samples (rather than estimating it) may also ask, with
+  // wants_neighbourhood_slopes(), for push_neighbourhood_slopes() after each
+  // push_slopes() (the same indices): slope5[i] bounds the terrain
+  // gradient's length, m/m, over the 5 x 5 bilinear squares around sample
+  // i's (squares between four DEM cell centres; fewer at the grid's edges),
+  // so that |z(P) - z(Q)| <= slope5[i] |P - Q| for any point Q within 1.5
+  // grid steps of sample i's position P: a bound of the terrain anywhere on
+  // the line to a cell the ray owns (that line passes at most half a cell
   // beside the ray, and samples at most one step apart from it).
   virtual bool wants_neighbourhood_slopes() const noexcept { return false; }
+  virtual void push_neighbourhood_slopes(const double* /*slope5*/, int /*first*/, int /*end*/) noexcept {}
 
   // A kernel that takes the last samples before the receiver from the
   // cell's own line (the straight profile the exact engine samples, on
