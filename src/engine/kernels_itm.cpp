@@ -40,8 +40,9 @@
 // Both horizons are then found on the cell's own line (RayKernel::cell_line):
 // the prefix's candidate read there, then every prefix sample whose height on
 // the line could give a steeper angle (LineBounds: its ray height raised by
-// its slope bound times how far the line passes from it; blocks of samples
-// are skipped whole), so a horizon no longer changes with the side of the
+// its neighbourhood's slope bound times how far the line's sample lies from
+// it, a bound that holds; blocks of samples are skipped whole), so the
+// horizons are the line's own and a horizon no longer changes with the side of the
 // ray the cell lies on (a horizon 180 m away on the ray against 2.3 km on the
 // cell's line moved the loss by 10 dB).  About 7 reads a horizon.
 // Where the ray's own samples still decide (no cell line: the tail could

@@ -81,20 +81,17 @@ struct BesideRay {
 // Upper bounds of the cell's own line's heights at the ray's samples, kept
 // over blocks of samples, so that a kernel can find every sample whose
 // height on the cell's line could pass a test without reading them all.
-// Sample i's height on the line is taken to be at most a_i + k b_i, with
-// a_i = h_i + slope_i step / 2 and b_i = slope_i s_i (s_i its distance along
-// the ray, slope_i BesideRay's bound) and k = |offset| / d + (step - xi) /
-// step for a cell at distance d, |offset| beside the ray, whose line is
-// sampled every xi: line sample i lies |offset| s_i / d beside ray sample i
-// and i (step - xi) before it; step / 2 for the slope bound's own cell.
-// An estimate, like BesideRay's (the slope bound is the ray sample's DEM
-// cell's), held by the agreement tests.  Levels of 2^Bits-fold maxima:
-// with the default, samples and blocks of 8, 64, 512.  Which samples
-// visit() reads does not depend on the blocking (a block passes whenever
-// one of its samples would, and the test only tightens as the search goes
-// on), only how many tests it takes: the Deygout kernel's three searches per
-// cell take fewer with 4-fold blocks, the kernels that search for horizons
-// with 8-fold ones (docs/performance.md).
+// Sample i's height on the line is at most a_i + k b_i, with a_i = h_i and
+// b_i = slope5_i s_i (s_i its distance along the ray, slope5_i the bound of
+// the terrain's gradient around it, RayKernel::wants_neighbourhood_slopes)
+// and k = held_factor() for the cell: bounds that hold, not estimates
+// (extend_held()).  Levels of 2^Bits-fold maxima: with the default, samples
+// and blocks of 8, 64, 512.  Which samples visit() reads does not depend on
+// the blocking (a block passes whenever one of its samples would, and the
+// test only tightens as the search goes on), only how many tests it takes:
+// the Deygout kernel's three searches per cell take fewer with 4-fold
+// blocks, the kernels that search for horizons with 8-fold ones
+// (docs/performance.md).
 template <int Bits, int Levels>
 struct LineBoundsT {
   static constexpr int kBits = Bits, kFan = 1 << kBits, kLevels = Levels;
@@ -104,23 +101,6 @@ struct LineBoundsT {
     for (auto& v : b) v.clear();
   }
   int size() const { return static_cast<int>(a[0].size()); }
-  // k for a cell at distance d_m, |offset_m| beside the ray, whose line is
-  // sampled every xi_m, on a ray sampled every step_m
-  static double factor(double offset_m, double d_m, double xi_m, double step_m) {
-    return offset_m / d_m + std::max(0.0, 1.0 - xi_m / step_m);
-  }
-  // Bounds for samples size()..last: sample i >= 1 at h_m(i), s_m(i) metres
-  // along the ray, with beside's slope bound (0 where none was pushed);
-  // sample 0, the transmitter, is never a candidate.
-  template <class H, class S>
-  void extend(int last, double step_m, const BesideRay& beside, H h_m, S s_m) {
-    for (int i = size(); i <= last; ++i) {
-      const auto iu = static_cast<std::size_t>(i);
-      const double slope = iu < beside.slope.size() ? beside.slope[iu] : 0.0;
-      if (i == 0) push(-1e300, 0.0);
-      else push(h_m(i) + 0.5 * step_m * slope, slope * s_m(i));
-    }
-  }
   // Bounds that hold rather than estimates, for a kernel that takes the
   // neighbourhood slopes (RayKernel::wants_neighbourhood_slopes; slope5
   // indexed by sample, 0 the transmitter): line sample i of a cell at
