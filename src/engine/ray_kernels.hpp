@@ -3,6 +3,7 @@
 // upper convex hull they share.
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -107,14 +108,15 @@ struct LineBoundsT {
   // distance d_m, |offset_m| beside the ray, whose line is sampled every
   // xi_m, lies within k s_i of ray sample i (s_i its distance, the ray
   // sampled every step_m), with k = held_factor(): s_i times the chord
-  // between the two directions across, at most 1.001 |offset| / d (the
-  // bounds serve only samples before the cell's tail, so d > kCellTail
-  // steps and |offset| <= half a cell: an angle under 0.03), and i (step -
-  // xi) along; under 1.5 steps in all (xi >= step d / (d + step)).  So the
-  // line's height there is at most h_i + k slope5_i s_i: a_i = h_i, b_i =
-  // slope5_i s_i.
+  // 2 sin(t / 2) between the two directions (sin t = |offset| / d) across,
+  // and i (step - xi) along.  That is under 1.5 steps in all (|offset| is at
+  // most half a cell, xi >= step d / (d + step)), within the 5 x 5 squares
+  // of slope5.  So the line's height there is at most h_i + k slope5_i s_i:
+  // a_i = h_i, b_i = slope5_i s_i.
   static double held_factor(double offset_m, double d_m, double xi_m, double step_m) {
-    return 1.001 * offset_m / d_m + std::max(0.0, 1.0 - xi_m / step_m);
+    const double q = std::min(offset_m / d_m, 1.0);  // sin t
+    const double chord = q * std::sqrt(2.0 / (1.0 + std::sqrt(1.0 - q * q)));  // 2 sin(t / 2) = sin t / cos(t / 2)
+    return chord * (1.0 + 1e-9) + std::max(0.0, 1.0 - xi_m / step_m);
   }
   template <class H, class S>
   void extend_held(int last, const std::vector<double>& slope5, H h_m, S s_m) {
