@@ -81,10 +81,11 @@ struct Workspace {
 // a ray can sample (RayKernel::wants_neighbourhood_slopes).  Within a
 // square the gradient's components are bounded by its steepest edge
 // differences along each axis, so |z(P) - z(Q)| is at most the largest
-// bound of the squares that P Q crosses times |P - Q|.
+// bound of the squares that P Q crosses times |P - Q|.  Kept as floats
+// rounded up (a bound still), one per square like the output raster's cells.
 struct SlopeField {
   int r0 = 0, c0 = 0, rows = 0, cols = 0;
-  std::vector<double> v;
+  std::vector<float> v;
   // the square holding fractional position (fc, fr) (cell centres at
   // integers), clamped to the field
   double at(double fc, double fr) const {
@@ -94,8 +95,15 @@ struct SlopeField {
   }
 };
 
+// x as a float no smaller than x
+float float_up(double x) {
+  const float f = static_cast<float>(x);
+  return static_cast<double>(f) < x ? std::nextafter(f, std::numeric_limits<float>::infinity()) : f;
+}
+
 // The field over squares rows ra..rb, columns ca..cb (clipped to the grid's
-// squares; a grid of one row or column has none: every bound is 0).
+// squares; a grid of one row or column has none: every bound is 0).  Memory:
+// the field and one more array of its size (the row maxima), floats.
 SlopeField slope_field(const Raster<float>& dem, int ra, int rb, int ca, int cb) {
   const Grid& g = dem.grid();
   SlopeField f;
@@ -108,17 +116,18 @@ SlopeField slope_field(const Raster<float>& dem, int ra, int rb, int ca, int cb)
   f.c0 = ca;
   f.rows = rb - ra + 1;
   f.cols = cb - ca + 1;
-  // the squares' own bounds over the field grown by two squares each way
+  // rows of squares ea..eb (the field's grown by two each way): the largest
+  // bound of the five squares around each of the field's columns
   const int ea = std::max(ra - 2, 0), eb = std::min(rb + 2, sr - 1);
   const int fa = std::max(ca - 2, 0), fb = std::min(cb + 2, sc - 1);
   const int er = eb - ea + 1, ec = fb - fa + 1;
   const double inv_dx = 1.0 / g.dx, inv_dy = 1.0 / g.dy;
-  std::vector<double> own(static_cast<std::size_t>(er) * static_cast<std::size_t>(ec), 0.0);
-  std::vector<double> across(static_cast<std::size_t>(er) * static_cast<std::size_t>(f.cols), 0.0);
+  const auto cols = static_cast<std::size_t>(f.cols);
+  std::vector<float> across(static_cast<std::size_t>(er) * cols, 0.0f);
   tbb::parallel_for(tbb::blocked_range<int>(0, er, 32), [&](const tbb::blocked_range<int>& rr) {
+    std::vector<double> own(static_cast<std::size_t>(ec));  // the row's squares' own bounds
     for (int i = rr.begin(); i != rr.end(); ++i) {
       const int r = ea + i, r1 = std::min(r + 1, g.rows - 1);
-      double* o = own.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(ec);
       for (int j = 0; j < ec; ++j) {
         const int c = fa + j, c1 = std::min(c + 1, g.cols - 1);
         const double a = dem.at(r, c), b = dem.at(r, c1), cc = dem.at(r1, c), d = dem.at(r1, c1);
@@ -126,26 +135,25 @@ SlopeField slope_field(const Raster<float>& dem, int ra, int rb, int ca, int cb)
         // steepest edge differences along each axis
         const double bound = std::hypot(std::max(std::abs(b - a), std::abs(d - cc)) * inv_dx,
                                         std::max(std::abs(cc - a), std::abs(d - b)) * inv_dy);
-        o[j] = std::isnan(bound) ? 0.0 : bound;
+        own[static_cast<std::size_t>(j)] = std::isnan(bound) ? 0.0 : bound;
       }
-      // the largest of the five along the row
-      double* x = across.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(f.cols);
+      float* x = across.data() + static_cast<std::size_t>(i) * cols;
       for (int j = 0; j < f.cols; ++j) {
         const int c = ca + j;
         double m = 0.0;
-        for (int t = std::max(c - 2, fa); t <= std::min(c + 2, fb); ++t) m = std::max(m, o[t - fa]);
-        x[j] = m;
+        for (int t = std::max(c - 2, fa); t <= std::min(c + 2, fb); ++t) m = std::max(m, own[static_cast<std::size_t>(t - fa)]);
+        x[j] = float_up(m);
       }
     }
   });
-  f.v.assign(static_cast<std::size_t>(f.rows) * static_cast<std::size_t>(f.cols), 0.0);
+  f.v.assign(static_cast<std::size_t>(f.rows) * cols, 0.0f);
   tbb::parallel_for(tbb::blocked_range<int>(0, f.rows, 32), [&](const tbb::blocked_range<int>& rr) {
     for (int i = rr.begin(); i != rr.end(); ++i) {
       const int r = ra + i;
-      double* out = f.v.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(f.cols);
+      float* out = f.v.data() + static_cast<std::size_t>(i) * cols;
       for (int t = std::max(r - 2, ea); t <= std::min(r + 2, eb); ++t) {
-        const double* x = across.data() + static_cast<std::size_t>(t - ea) * static_cast<std::size_t>(f.cols);
-        for (int j = 0; j < f.cols; ++j) out[j] = std::max(out[j], x[j]);
+        const float* x = across.data() + static_cast<std::size_t>(t - ea) * cols;
+        for (std::size_t j = 0; j < cols; ++j) out[j] = std::max(out[j], x[j]);
       }
     }
   });
