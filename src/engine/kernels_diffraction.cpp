@@ -84,7 +84,6 @@ class DeygoutKernel final : public prop::RayKernel {
     hull_.clear();
     h_.clear();
     beside_.clear();
-    near_.assign(1, 0.0);
     bounds_.clear();
     tail_.n = 0;
     line_ = nullptr;
@@ -95,7 +94,7 @@ class DeygoutKernel final : public prop::RayKernel {
     beside_.push(slope, first, end);
   }
   void push_neighbourhood_slopes(const double* slope5, int first, int end) noexcept override {
-    near_.insert(near_.end(), slope5 + first, slope5 + end);
+    beside_.push_near(slope5, first, end);
   }
   void cell_offset(double offset_m) noexcept override { beside_.offset_m = std::abs(offset_m); }
   // The last samples before the receiver taken as they are from the
@@ -308,7 +307,7 @@ class DeygoutKernel final : public prop::RayKernel {
   // (ties aside)
   void extend_bounds(int last) {
     bounds_.extend_held(
-        last, near_, [&](int i) { return h_[static_cast<std::size_t>(i - 1)]; },
+        last, beside_, [&](int i) { return h_[static_cast<std::size_t>(i - 1)]; },
         [&](int i) { return hull_.s[static_cast<std::size_t>(i - 1)]; });
   }
 
@@ -321,7 +320,6 @@ class DeygoutKernel final : public prop::RayKernel {
   std::vector<int> idx_;
   prop::Profile prof_;
   BesideRay beside_;
-  std::vector<double> near_{0.0};  // push_neighbourhood_slopes() by sample (0: the transmitter)
   LineBoundsT<2, 6> bounds_;
   CellTail tail_;
   const CellLine* line_ = nullptr;
@@ -383,7 +381,6 @@ class P526Kernel : public prop::RayKernel {
     stim_arg_upto_.assign(1, -1);
     aobt_upto_.assign(1, kNegInf);
     beside_.clear();
-    near_.assign(1, 0.0);
     e1a_.assign(1, 0.0);
     e2a_.assign(1, 0.0);
     e1b_.assign(1, 0.0);
@@ -415,7 +412,7 @@ class P526Kernel : public prop::RayKernel {
     beside_.push(slope, first, end);
   }
   void push_neighbourhood_slopes(const double* slope5, int first, int end) noexcept override {
-    near_.insert(near_.end(), slope5 + first, slope5 + end);
+    beside_.push_near(slope5, first, end);
   }
   void cell_offset(double offset_m) noexcept override { beside_.offset_m = std::abs(offset_m); }
 
@@ -902,7 +899,7 @@ class P526Kernel : public prop::RayKernel {
   // (LineBoundsT::extend_held: bounds that hold)
   void extend_bounds(int last) {
     bounds_.extend_held(
-        last, near_, [&](int i) { return h_[static_cast<std::size_t>(i - 1)]; },
+        last, beside_, [&](int i) { return h_[static_cast<std::size_t>(i - 1)]; },
         [&](int i) { return curved_.s[static_cast<std::size_t>(i - 1)] * 1000.0; });
   }
 
@@ -916,7 +913,6 @@ class P526Kernel : public prop::RayKernel {
   int stim_arg_ = -1;
   std::vector<int> stim_arg_upto_;  // the sample of stim0_ after sample i (-1: none)
   BesideRay beside_;
-  std::vector<double> near_{0.0};  // push_neighbourhood_slopes() by sample (0: the transmitter)
   std::vector<double> e1a_{0.0}, e2a_{0.0}, e1b_{0.0}, e2b_{0.0};  // (push_slopes)
   double last_e_s_ = 0.0, last_e_a_ = 0.0, last_e_b_ = 0.0;
   LineBounds bounds_;

@@ -94,7 +94,6 @@ class ItmKernel final : public prop::RayKernel {
     tail_.n = 0;
     line_ = nullptr;
     beside_.clear();
-    near_.assign(1, 0.0);
   }
 
   bool wants_slopes() const noexcept override { return true; }
@@ -103,7 +102,7 @@ class ItmKernel final : public prop::RayKernel {
   }
   bool wants_neighbourhood_slopes() const noexcept override { return true; }
   void push_neighbourhood_slopes(const double* slope5, int first, int end) noexcept override {
-    near_.insert(near_.end(), slope5 + first, slope5 + end);
+    beside_.push_near(slope5, first, end);
   }
   void cell_offset(double offset_m) noexcept override { beside_.offset_m = std::abs(offset_m); }
 
@@ -323,7 +322,7 @@ class ItmKernel final : public prop::RayKernel {
   // (LineBoundsT::extend_held)
   void extend_bounds() {
     bounds_.extend_held(
-        base_, near_, [&](int i) { return h_[static_cast<std::size_t>(i)]; },
+        base_, beside_, [&](int i) { return h_[static_cast<std::size_t>(i)]; },
         [&](int i) { return s_[static_cast<std::size_t>(i)]; });
   }
   // The prefix sample (1..base_) of steepest angle on the cell's own line,
@@ -370,7 +369,6 @@ class ItmKernel final : public prop::RayKernel {
   const CellLine* line_ = nullptr;
   std::array<double, kCellTail + 1> tp0_{}, tp1_{};  // tail sums (tp[0] = 0)
   BesideRay beside_;
-  std::vector<double> near_{0.0};  // push_neighbourhood_slopes() by sample (0: the transmitter)
   int base_ = 0;
   int dh_n_ = -1;
   double dh_ = 0.0;

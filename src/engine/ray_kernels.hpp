@@ -55,10 +55,14 @@ struct CellTail {
 // (|offset| s / d + half a sample spacing).
 struct BesideRay {
   std::vector<double> slope{0.0}, smax_upto{0.0};
+  // the neighbourhood's bounds, for kernels that take them
+  // (RayKernel::push_neighbourhood_slopes; LineBoundsT::extend_held)
+  std::vector<double> near{0.0};
   double offset_m = 0.0;
   void clear() {
     slope.assign(1, 0.0);
     smax_upto.assign(1, 0.0);
+    near.assign(1, 0.0);
     offset_m = 0.0;
   }
   void push(const double* s, int first, int end) {
@@ -67,6 +71,7 @@ struct BesideRay {
       smax_upto.push_back(std::max(smax_upto.back(), s[i]));
     }
   }
+  void push_near(const double* s5, int first, int end) { near.insert(near.end(), s5 + first, s5 + end); }
   // sample i at distance s of a path of length d (the same unit), samples
   // step_m apart; 0 when no slopes were pushed
   double height_error(int i, double s, double d, double step_m) const {
@@ -103,8 +108,8 @@ struct LineBoundsT {
   }
   int size() const { return static_cast<int>(a[0].size()); }
   // Bounds that hold rather than estimates, for a kernel that takes the
-  // neighbourhood slopes (RayKernel::wants_neighbourhood_slopes; slope5
-  // indexed by sample, 0 the transmitter): line sample i of a cell at
+  // neighbourhood slopes (RayKernel::wants_neighbourhood_slopes; slope5 =
+  // BesideRay::near, indexed by sample, 0 the transmitter): line sample i of a cell at
   // distance d_m, |offset_m| beside the ray, whose line is sampled every
   // xi_m, lies within k s_i of ray sample i (s_i its distance, the ray
   // sampled every step_m), with k = held_factor(): s_i times the chord
@@ -119,7 +124,8 @@ struct LineBoundsT {
     return chord * (1.0 + 1e-9) + std::max(0.0, 1.0 - xi_m / step_m);
   }
   template <class H, class S>
-  void extend_held(int last, const std::vector<double>& slope5, H h_m, S s_m) {
+  void extend_held(int last, const BesideRay& beside, H h_m, S s_m) {
+    const std::vector<double>& slope5 = beside.near;
     for (int i = size(); i <= last; ++i) {
       const auto iu = static_cast<std::size_t>(i);
       if (i == 0) push(-1e300, 0.0);

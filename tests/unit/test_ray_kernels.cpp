@@ -35,9 +35,9 @@ std::vector<double> walk(std::mt19937& rng, int n, double step_sd) {
   return h;
 }
 
-// Terrain rough at the scale of one cell: rolling hills cut into flat
-// terraces with one-cell cliffs, and single-cell pillars (where a ray sample
-// on a flat cell sees no slope, its neighbour a cliff).
+// Terrain rough at the scale of one cell: flat terraces with one-cell
+// cliffs, and single-cell pillars (where a ray sample on a flat cell sees no
+// slope, its neighbour a cliff).
 Raster<float> cliffs_and_pillars(const Grid& g) {
   Raster<float> dem(g, 0.0f);
   std::mt19937 rng(20261202);
