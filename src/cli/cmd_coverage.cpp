@@ -105,7 +105,8 @@ int cmd_coverage(int argc, char** argv) {
   const int used_threads = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const auto t0 = std::chrono::steady_clock::now();
   const std::clock_t c0 = std::clock();
-  Raster<float> loss = engine == "fast" ? path_loss_radial(z, x, y, *model, link, radius_m, threads)
+  RadialStats stats;
+  Raster<float> loss = engine == "fast" ? path_loss_radial(z, x, y, *model, link, radius_m, threads, nullptr, nullptr, &stats)
                                         : path_loss_exact(z, x, y, *model, link, radius_m, threads);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
@@ -135,6 +136,7 @@ int cmd_coverage(int argc, char** argv) {
               g.cols, g.rows, g.dx, crs.c_str());
   std::printf("cells %ld\nseconds %.3f (cpu %.3f, threads %d)\ncells/s/core %.0f\n", cells, wall, cpu, used_threads,
               cells / std::max(cpu, 1e-9));
+  if (engine == "fast") std::printf("kernel: %s\n", stats_line(stats).c_str());
   std::printf("wrote %s\n", out.c_str());
   return 0;
 }

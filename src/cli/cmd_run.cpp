@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "phusong/core/error.hpp"
+#include "phusong/engine/radial.hpp"
 #include "phusong/scenario/run.hpp"
 #include "phusong/scenario/shard.hpp"
 
@@ -18,7 +19,7 @@ int cmd_run(int argc, char** argv) {
   install_interrupt_handler();
   std::string scenario_path, shard_text;
   RunOptions opt;
-  bool resume = false;
+  bool resume = false, engine_stats = false;
   int shards = 0;
   po::options_description desc("Usage: phusong run SCENARIO.yaml [options]\n\nOptions");
   desc.add_options()
@@ -26,6 +27,8 @@ int cmd_run(int argc, char** argv) {
       ("out,o", po::value<std::string>(&opt.out_dir), "output folder (overrides the scenario's output.dir)")
       ("threads,j", po::value<int>(&opt.threads)->default_value(0), "worker threads (0 = all cores)")
       ("quiet,q", po::bool_switch(&opt.quiet), "no progress or information on stderr")
+      ("engine-stats", po::bool_switch(&engine_stats),
+       "print what the fast engine's kernels did over all sites (counts for profiling, docs/performance.md)")
       ("shard", po::value<std::string>(&shard_text), "compute shard I/N (rows of the grid) into --out, to merge later")
       ("resume", po::bool_switch(&resume), "reuse shards whose manifest verifies (inputs and outputs unchanged)")
       ("shards", po::value<int>(&shards)->default_value(0), "under mpirun: number of shards (0 = one per rank)");
@@ -71,6 +74,8 @@ int cmd_run(int argc, char** argv) {
 
   const auto t0 = std::chrono::steady_clock::now();
   const Scenario s = load_scenario(scenario_path);
+  RadialStats stats;
+  if (engine_stats) opt.engine_stats = &stats;
   const RunResult run = run_scenario(s, opt);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!opt.quiet) {
@@ -88,6 +93,7 @@ int cmd_run(int argc, char** argv) {
     }
   }
   std::printf("%s\n", village_summary_line(run.report).c_str());
+  if (engine_stats) std::printf("Kernel: %s\n", stats_line(stats).c_str());
   return 0;
 }
 

@@ -204,7 +204,8 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
     }
     const Raster<float> loss =
         cfg.kind == EngineKind::Fast
-            ? path_loss_radial(dem, head.x, head.y, model, p, cfg.radius_m, 0, use_ceiling ? &ceiling : nullptr, &w)
+            ? path_loss_radial(dem, head.x, head.y, model, p, cfg.radius_m, 0, use_ceiling ? &ceiling : nullptr, &w,
+                               cfg.stats)
             : path_loss_exact(dem, head.x, head.y, model, p, cfg.radius_m, 0, &w);
     tbb::parallel_for(tbb::blocked_range<int>(w.r0, w.r1 + 1), [&](const tbb::blocked_range<int>& rr) {
       for (int r = rr.begin(); r != rr.end(); ++r) {

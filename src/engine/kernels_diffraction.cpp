@@ -107,6 +107,7 @@ class DeygoutKernel final : public prop::RayKernel {
   void cell_tail(const double* h, int count, int total) noexcept override { tail_.set(h, count, total); }
   void cell_line(const CellLine* line) noexcept override { line_ = line; }
   void loss_ceiling(double ceiling_db) noexcept override { ceiling_db_ = ceiling_db; }
+  long bound_tests() const noexcept override { return bounds_.tests; }
   void push(double s, double h) noexcept override {
     hull_.push(s, h - s * s * inv_2ae_);
     h_.push_back(h);
@@ -443,6 +444,7 @@ class P526Kernel : public prop::RayKernel {
   }
 
   void loss_ceiling(double ceiling_db) noexcept override { ceiling_db_ = ceiling_db; }
+  long bound_tests() const noexcept override { return bounds_.tests; }
 
   prop::PathLoss query(double d_m, double zc) noexcept override {
     prop::PathLoss out;

@@ -109,6 +109,7 @@ class ItmKernel final : public prop::RayKernel {
   int tail_samples() const noexcept override { return kCellTail; }
   void cell_line(const CellLine* line) noexcept override { line_ = line; }
   void cell_tail(const double* h, int count, int total) noexcept override { tail_.set(h, count, total); }
+  long bound_tests() const noexcept override { return bounds_.tests; }
 
   void push(double s, double h) noexcept override {
     const int i = static_cast<int>(h_.size());

@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -73,6 +75,7 @@ struct Workspace {
   std::vector<double> tail;  // samples along a cell's own line (RayKernel::tail_samples)
   prop::Profile prof;
   std::unique_ptr<prop::RayKernel> kernel;
+  RadialStats stats;  // of the rays traced here (bound_tests: added at the end, from the kernel)
 };
 
 // A bound of the terrain gradient's length over the 5 x 5 bilinear squares
@@ -320,18 +323,20 @@ void sample_ray(const Setup& s, double ux, double uy, int last, std::vector<doub
 // engine's profile (NaN where unknown).
 struct LineProbe final : prop::RayKernel::CellLine {
   const Raster<float>& dem;
+  long& reads;  // RadialStats::line_reads
   double fc0, fr0, dfc = 0.0, dfr = 0.0;
   // both ends (the transmitter, the cell's centre) inside the cell centres'
   // frame (segment_inside): every point between them has its four bilinear
   // neighbours in the grid and the clamps do nothing (set_cell)
   bool inside = false;
-  LineProbe(const Raster<float>& d, double fc, double fr) : dem(d), fc0(fc), fr0(fr) {}
+  LineProbe(const Raster<float>& d, long& n, double fc, double fr) : dem(d), reads(n), fc0(fc), fr0(fr) {}
   void set_cell(int r, int c, int segments) {
     dfc = (c - fc0) / segments;
     dfr = (r - fr0) / segments;
     inside = segment_inside(dem.grid(), fc0, fr0, c, r);
   }
   double height_m(int i) const noexcept override {
+    ++reads;
     const double fc = fc0 + i * dfc, fr = fr0 + i * dfr;
     if (inside) return bilinear_cell_inside(dem.data().data(), static_cast<std::size_t>(dem.grid().cols), fc, fr).value();
     return bilinear_cell_clamped(dem, fc, fr).value();
@@ -341,13 +346,19 @@ struct LineProbe final : prop::RayKernel::CellLine {
 // A kernel's answer as the cell's value; where the kernel asks for it, the
 // cell computed as the exact engine does (path_loss_exact: the model on the
 // profile sampled along the cell's own line).
-float cell_loss(const Setup& s, const prop::PathLoss& pl, const RayCell& cell, prop::Profile& prof) {
+float cell_loss(const Setup& s, const prop::PathLoss& pl, const RayCell& cell, prop::Profile& prof,
+                RadialStats& stats) {
+  ++stats.cells;
   if (s.ceiling && pl.loss_db == std::numeric_limits<double>::infinity()) {
     // beyond the cell's ceiling (RayKernel::loss_ceiling), where one was given
     const float ceil_db = s.ceiling->at(cell.r, cell.c);
-    if (ceil_db < std::numeric_limits<float>::infinity()) return std::numeric_limits<float>::infinity();
+    if (ceil_db < std::numeric_limits<float>::infinity()) {
+      ++stats.beyond;
+      return std::numeric_limits<float>::infinity();
+    }
   }
   if (pl.exact_needed) {
+    ++stats.exact;
     const Grid& g = s.dem.grid();
     if (!extract_profile(s.dem, s.tx_x, s.tx_y, g.cell_x(cell.c), g.cell_y(cell.r), s.step, prof)) return kNoDataF;
     const prop::PathLoss e = s.model.loss(prof, s.link);
@@ -406,7 +417,7 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
     // interior samples; in fractional grid coordinates the cell centre is
     // (c, r)).
     const int tail_wanted = k.tail_samples();
-    LineProbe probe{s.dem, s.fc_tx, s.fr_tx};
+    LineProbe probe{s.dem, w.stats.line_reads, s.fc_tx, s.fr_tx};
     auto offer_tail = [&](const RayCell& cell, int need) {
       if (tail_wanted <= 0) return;
       const int segments = std::max(1, static_cast<int>(std::ceil(cell.d / step - 1e-9)));
@@ -444,7 +455,7 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
       if (!k.uses_samples()) {
         for (const RayCell& cell : w.cells) {
           offer_offset(cell);
-          put(s, loss, cell.r, cell.c, cell_loss(s, k.query(cell.d, cell.zc), cell, w.prof));
+          put(s, loss, cell.r, cell.c, cell_loss(s, k.query(cell.d, cell.zc), cell, w.prof, w.stats));
         }
         return;
       }
@@ -461,7 +472,7 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
         }
         offer_offset(cell);
         offer_tail(cell, need);
-        put(s, loss, cell.r, cell.c, cell_loss(s, k.query(cell.d, cell.zc), cell, w.prof));
+        put(s, loss, cell.r, cell.c, cell_loss(s, k.query(cell.d, cell.zc), cell, w.prof, w.stats));
       }
       return;
     }
@@ -499,7 +510,7 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
       if (broken) return;  // every farther cell's profile crosses unknown terrain
       offer_offset(cell);
       offer_tail(cell, need);
-      put(s, loss, cell.r, cell.c, cell_loss(s, k.query(cell.d, cell.zc), cell, w.prof));
+      put(s, loss, cell.r, cell.c, cell_loss(s, k.query(cell.d, cell.zc), cell, w.prof, w.stats));
     }
     return;
   }
@@ -528,6 +539,15 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
 
 }  // namespace
 
+std::string stats_line(const RadialStats& s) {
+  const double per = 1.0 / static_cast<double>(std::max(s.cells, 1L));
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%ld cells (%ld beyond the ceiling, %ld exact), %.2f line reads and %.2f bound tests per cell",
+                s.cells, s.beyond, s.exact, static_cast<double>(s.line_reads) * per,
+                static_cast<double>(s.bound_tests) * per);
+  return buf;
+}
+
 std::unique_ptr<prop::RayKernel> make_ray_kernel(const prop::Model& model, const prop::LinkParams& link) {
   if (auto k = model.ray_kernel(link)) return k;
   return kernels::make_builtin(model, link);
@@ -546,7 +566,7 @@ bool has_ray_kernel(const prop::Model& model) {
 
 Raster<float> path_loss_radial(const Raster<float>& dem, double tx_x, double tx_y, const prop::Model& model,
                                const prop::LinkParams& link, double radius_m, int threads,
-                               const Raster<float>* ceiling_db, const CellWindow* window) {
+                               const Raster<float>* ceiling_db, const CellWindow* window, RadialStats* stats) {
   const Grid& g = dem.grid();
   if (ceiling_db && !ceiling_db->grid().same_layout(g)) {
     throw Error("path_loss_radial: the loss ceiling is not on the DEM's grid");
@@ -572,10 +592,16 @@ Raster<float> path_loss_radial(const Raster<float>& dem, double tx_x, double tx_
     s.slopes5 = &slopes5;
   }
   const int rays = 8 * s.n;
+  std::mutex stats_mutex;
   tbb::parallel_for(tbb::blocked_range<int>(0, rays, 16), [&](const tbb::blocked_range<int>& rr) {
     Workspace w;
     if (fast) w.kernel = make_ray_kernel(model, link);
     for (int m = rr.begin(); m != rr.end(); ++m) trace_ray(s, m, w, loss);
+    if (stats) {
+      if (w.kernel) w.stats.bound_tests = w.kernel->bound_tests();
+      const std::lock_guard<std::mutex> lock(stats_mutex);
+      *stats += w.stats;
+    }
   });
   // The transmitter's own cell, as the exact engine computes it.
   if (dem.in_bounds(s.r0, s.c0)) {

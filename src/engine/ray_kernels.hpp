@@ -102,6 +102,7 @@ template <int Bits, int Levels>
 struct LineBoundsT {
   static constexpr int kBits = Bits, kFan = 1 << kBits, kLevels = Levels;
   std::array<std::vector<double>, kLevels> a, b;
+  mutable long tests = 0;  // may() calls by visit() (RayKernel::bound_tests); clear() keeps it
   void clear() {
     for (auto& v : a) v.clear();
     for (auto& v : b) v.clear();
@@ -162,6 +163,7 @@ struct LineBoundsT {
     const int first = std::max(lo, j << (kBits * l)), last = std::min(hi, ((j + 1) << (kBits * l)) - 1);
     if (first > last) return;
     const auto ju = static_cast<std::size_t>(j);
+    ++tests;
     if (!may(first, last, a[l][ju], b[l][ju])) return;
     if (l == 0) {
       leaf(first);

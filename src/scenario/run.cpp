@@ -104,6 +104,7 @@ void prepare_run(RunStages& stg, const Scenario& s_in, const RunOptions& opt) {
                             pct(s.shadowing_sigma_db) + " dB, indoor " + pct(s.indoor_margin_db) + " dB)");
   }
   cfg.threads = opt.threads;
+  cfg.stats = opt.engine_stats;
   if (!run.inputs.clutter.classes.empty()) {
     cfg.clutter = &run.inputs.clutter;
     log_info(opt.quiet, "phusong: land cover " + s.clutter.raster_path + ", " +

@@ -308,6 +308,55 @@ prop::LinkParams link_900(double tx_height_m) {
 
 }  // namespace
 
+TEST_CASE("radial engine counts (RadialStats): the same at any thread count, and they match the raster") {
+  // What the kernels did, for profiling (phusong coverage, phusong run
+  // --engine-stats): each ray's work is its own, so the counts may not
+  // depend on how the rays were shared among threads.
+  const Grid g = test::square_grid(161, 30.0);
+  const Raster<float> dem = test::rolling_terrain(g);
+  prop::LinkParams link;
+  link.freq_mhz = 900.0;
+  link.tx_height_m = 20.0;
+  link.rx_height_m = 1.5;
+  const double tx = g.cell_x(80) + 7.0, ty = g.cell_y(80) - 4.0, radius = 2300.0;
+  Raster<float> ceiling(g, 125.0f);
+  for (const char* name : {"deygout", "p526", "itm", "hata"}) {
+    CAPTURE(name);
+    auto model = prop::make_model(name);
+    RadialStats one, two;
+    const Raster<float> a = path_loss_radial(dem, tx, ty, *model, link, radius, 1, &ceiling, nullptr, &one);
+    const Raster<float> b = path_loss_radial(dem, tx, ty, *model, link, radius, 2, &ceiling, nullptr, &two);
+    CHECK(std::memcmp(a.data().data(), b.data().data(), a.data().size() * sizeof(float)) == 0);
+    CHECK(one.cells == two.cells);
+    CHECK(one.beyond == two.beyond);
+    CHECK(one.exact == two.exact);
+    CHECK(one.line_reads == two.line_reads);
+    CHECK(one.bound_tests == two.bound_tests);
+    // every cell with a value but the transmitter's own (computed exactly)
+    // was a kernel's answer; +infinity where it answered "beyond"
+    long valued = 0, infinite = 0;
+    for (float v : a.data()) {
+      valued += !std::isnan(v);
+      infinite += std::isinf(v);
+    }
+    CHECK(one.cells == valued - 1);
+    CHECK(one.beyond == infinite);
+    // and a second call adds to the counts
+    path_loss_radial(dem, tx, ty, *model, link, radius, 2, &ceiling, nullptr, &two);
+    CHECK(two.cells == 2 * one.cells);
+    CHECK(two.bound_tests == 2 * one.bound_tests);
+    if (std::string(name) == "hata") {
+      CHECK(one.bound_tests == 0);  // no line searches
+      CHECK(one.beyond == 0);       // no ceiling
+    } else {
+      CHECK(one.line_reads >= one.cells);  // each cell's tail at least
+      CHECK(one.bound_tests > one.cells);
+    }
+    if (std::string(name) == "deygout") CHECK(one.beyond > 1000);  // not vacuous
+    MESSAGE(std::string(name) << ": " << stats_line(one));
+  }
+}
+
 TEST_CASE("radial hata: the ray stops at the kernel's 15 km reach and no cell changes") {
   const Grid g = test::square_grid(481, 90.0);
   const Raster<float> dem = test::rolling_terrain(g);

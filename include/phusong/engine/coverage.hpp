@@ -19,7 +19,8 @@ class Progress;
 // (engine/radial.hpp, O(R^2)).
 enum class EngineKind { Exact, Fast };
 
-struct ClutterMap;  // engine/clutter_loss.hpp
+struct ClutterMap;   // engine/clutter_loss.hpp
+struct RadialStats;  // engine/radial.hpp
 
 // Optional SINR accumulator: over the cells marked in `member`, the linear
 // sum of the received powers (mW) and the strongest one, per grid cell.
@@ -36,6 +37,7 @@ struct EngineConfig {
   EngineKind kind = EngineKind::Exact;
   const ClutterMap* clutter = nullptr;  // land-cover losses added to the path loss (optional)
   PowerSum* power_sum = nullptr;        // SINR accumulation (optional; sized by compute_coverage)
+  RadialStats* stats = nullptr;         // the fast engine's counts, added to over the sites (optional)
 };
 
 struct Composite {

@@ -42,12 +42,37 @@
 //
 // Memory: the output raster plus O(N) per worker thread.
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "phusong/propagation/model.hpp"
 #include "phusong/raster/raster.hpp"
 
 namespace phusong {
+
+// What the radial engine did, for profiling its kernels (phusong coverage
+// prints it, `phusong run --engine-stats` sums it over a scenario's sites;
+// docs/performance.md).  Each ray's work is its own, so these counts are the
+// same at any thread count and on any host, unlike times.
+struct RadialStats {
+  long cells = 0;        // cells a kernel answered
+  long beyond = 0;       // of those, answered "beyond the loss ceiling" (RayKernel::loss_ceiling)
+  long exact = 0;        // of those, handed to the exact computation (PathLoss::exact_needed)
+  long line_reads = 0;   // heights read on the cells' own lines (RayKernel::cell_tail, cell_line)
+  long bound_tests = 0;  // tests of a line bound over a sample or a block (RayKernel::bound_tests)
+  RadialStats& operator+=(const RadialStats& o) {
+    cells += o.cells;
+    beyond += o.beyond;
+    exact += o.exact;
+    line_reads += o.line_reads;
+    bound_tests += o.bound_tests;
+    return *this;
+  }
+};
+
+// One line: "N cells (B beyond the ceiling, E exact), R line reads and T
+// bound tests per cell".
+std::string stats_line(const RadialStats& s);
 
 // Same signature and meaning as path_loss_exact() (engine/coverage.hpp): NaN
 // outside the radius or where the terrain on the path is unknown.
@@ -65,9 +90,12 @@ namespace phusong {
 // window (optional; window_within() of the same antenna and radius): the
 // result covers that block of the DEM's grid only (window_raster()), as for
 // path_loss_exact(): a site's raster costs its window, not the whole grid.
+//
+// stats (optional): what this call did is added to it.
 Raster<float> path_loss_radial(const Raster<float>& dem, double tx_x, double tx_y, const prop::Model& model,
                                const prop::LinkParams& link, double radius_m, int threads = 0,
-                               const Raster<float>* ceiling_db = nullptr, const CellWindow* window = nullptr);
+                               const Raster<float>* ceiling_db = nullptr, const CellWindow* window = nullptr,
+                               RadialStats* stats = nullptr);
 
 // The model's ray kernel: Model::ray_kernel() if it gives one, else the
 // built-in kernel for the built-in models (fspl, hata, deygout, p526, itm),

@@ -176,6 +176,11 @@ class RayKernel {
   // may answer loss_db = +infinity instead of computing it; it must not do so
   // otherwise.  Valid for the next query() only.
   virtual void loss_ceiling(double /*ceiling_db*/) noexcept {}
+
+  // For profiling (the radial engine's RadialStats): how many line-bound
+  // tests (of a sample or of a block of samples) this kernel has made since
+  // it was made; 0 for kernels without line searches.
+  virtual long bound_tests() const noexcept { return 0; }
 };
 
 class Model {

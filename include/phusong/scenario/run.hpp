@@ -16,6 +16,7 @@ struct RunOptions {
   std::string out_dir;  // overrides the scenario's
   int threads = 0;      // 0 = all cores
   bool quiet = false;
+  RadialStats* engine_stats = nullptr;  // the fast engine's counts, added to (optional; engine/radial.hpp)
   // Rows of the whole working grid to load and compute (a shard's tile and
   // its margin; see load_inputs); empty = all.
   std::function<std::pair<int, int>(const Grid& whole)> dem_rows;
