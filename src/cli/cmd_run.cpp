@@ -1,4 +1,4 @@
-// phusong run SCENARIO [--out DIR] [--threads N] [--quiet] [--shard I/N] [--resume]
+// phusong run SCENARIO [--out DIR] [--threads N] [--quiet] [--shard I/N] [--resume] [--engine-stats]
 #include <boost/program_options.hpp>
 
 #include <chrono>
