@@ -53,8 +53,11 @@ int cmd_run(int argc, char** argv) {
   if (scenario_path.empty()) throw InputError("command line", "SCENARIO", "missing", "phusong run SCENARIO.yaml");
   if (opt.threads < 0) throw InputError("command line", "--threads", "negative", "0 (all cores) or more");
   if (shards < 0) throw InputError("command line", "--shards", "negative", "0 (one per rank) or more");
+  RadialStats stats;
+  if (engine_stats) opt.engine_stats = &stats;
 #ifdef PHUSONG_WITH_MPI
   if (launched_by_mpi()) {
+    if (engine_stats) throw InputError("command line", "--engine-stats", "given under mpirun", "a run without mpirun");
     if (!shard_text.empty()) throw InputError("command line", "--shard", "given under mpirun", "--shards N (or none)");
     return cmd_run_mpi(scenario_path, opt, shards, resume);
   }
@@ -68,14 +71,13 @@ int cmd_run(int argc, char** argv) {
       std::fprintf(stderr, "phusong: shard %d/%d recomputed: %s\n", spec.index, spec.count, r.resume_note.c_str());
     std::printf("Shard %d/%d: rows %d..%d, %d cells (sectors) %s: %s\n", spec.index, spec.count, r.rows_first,
                 r.rows_end - 1, r.cells_computed, r.reused ? "reused (verified)" : "computed", r.dir.c_str());
+    if (engine_stats) std::printf("Kernel: %s\n", stats_line(stats).c_str());
     return 0;
   }
   if (resume) throw InputError("command line", "--resume", "without --shard", "--shard I/N --resume (or mpirun)");
 
   const auto t0 = std::chrono::steady_clock::now();
   const Scenario s = load_scenario(scenario_path);
-  RadialStats stats;
-  if (engine_stats) opt.engine_stats = &stats;
   const RunResult run = run_scenario(s, opt);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!opt.quiet) {
