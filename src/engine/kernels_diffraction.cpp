@@ -444,6 +444,36 @@ class P526Kernel : public prop::RayKernel {
   }
 
   void loss_ceiling(double ceiling_db) noexcept override { ceiling_db_ = ceiling_db; }
+  // above_ceiling() before the tail is read: free space, and the ray's
+  // transmitter horizon sample k + 1 of the ray's part of the profile
+  // (samples 1 .. total - the tail) with, for the line's profile, the
+  // line's sample of the same index bounded from below (its height at
+  // least h - k slope5 s, as the line searches bound it from above:
+  // LineBoundsT::held_factor; 1 mm lower against roundings).  The smaller of
+  // the two v is at most what above_ceiling() would take.
+  bool beyond_ceiling(double d_m, double zc, int total) noexcept override {
+    const double ceiling_db = ceiling_db_;
+    if (!(ceiling_db < kPosInf)) return false;
+    const double d = d_m / 1000.0, hrs = zc + link_.rx_height_m;
+    const double free_db = prop::fspl_db(link_.freq_mhz, std::max(std::hypot(d_m, hts_ - hrs), 1.0));
+    bool beyond = free_db > ceiling_db;
+    const int base = total - std::min(kCellTail, total);
+    const int k = base >= 1 && static_cast<std::size_t>(base) < stim_arg_upto_.size()
+                      ? stim_arg_upto_[static_cast<std::size_t>(base)]
+                      : -1;
+    const auto ku = static_cast<std::size_t>(k);
+    if (!beyond && k >= 0 && ku + 1 < beside_.near.size() && ku < h_.size()) {
+      const double dx_m = d_m / (total + 1), step_m = 1000.0 * curved_.s[0], s_m = 1000.0 * curved_.s[ku];
+      const double kb = LineBounds::held_factor(beside_.offset_m, d_m, dx_m, step_m);
+      const double z_low = h_[ku] - kb * beside_.near[ku + 1] * s_m - 1e-3;
+      const double vk = v_factor(d), ce = 500.0 / ae_km_;
+      const double vl = los_v((k + 1) * d / (total + 1), z_low, d, hrs, ce, vk);
+      const double vr = los_v(curved_.s[ku], h_[ku], d, hrs, ce, vk);
+      beyond = free_db + los_bullington(std::min(vl, vr), d, (hrs - hts_) / d).loss_db > ceiling_db + 1e-6;
+    }
+    if (beyond) ceiling_db_ = kPosInf;
+    return beyond;
+  }
   long bound_tests() const noexcept override { return bounds_.tests; }
 
   prop::PathLoss query(double d_m, double zc) noexcept override {
@@ -955,6 +985,7 @@ class P1812Kernel final : public P526Kernel {
   // No ceiling: P.1812 combines diffraction with troposcatter and ducting
   // (the smaller losses weigh most), so the p526 kernel's bound does not hold.
   void loss_ceiling(double /*ceiling_db*/) noexcept override {}
+  bool beyond_ceiling(double /*d_m*/, double /*zc*/, int /*total*/) noexcept override { return false; }
 
   prop::PathLoss query(double d_m, double zc) noexcept override {
     prop::PathLoss out;

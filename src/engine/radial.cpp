@@ -442,6 +442,26 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
       k.cell_tail(w.tail.data(), count, total);
       k.cell_line(&probe);
     };
+    // Before offer_tail, where the cell has a finite ceiling and its line
+    // will be offered: the kernel may settle the cell as beyond its
+    // ceiling from the ray's state alone (RayKernel::beyond_ceiling); only
+    // where no line sample can be unknown (the NaN-free path), so that the
+    // line is sure to be offered.
+    auto settled_beyond = [&](const RayCell& cell, int need) {
+      if (!s.ceiling || tail_wanted <= 0) return false;
+      const float ceil_db = s.ceiling->at(cell.r, cell.c);
+      if (!(ceil_db < std::numeric_limits<float>::infinity())) return false;
+      const int segments = std::max(1, static_cast<int>(std::ceil(cell.d / step - 1e-9)));
+      const int total = segments - 1;
+      const int count = std::min(tail_wanted, total);
+      if (count <= 0 || total > need + 1 || total - count > need) return false;
+      if (!k.beyond_ceiling(cell.d, cell.zc, total)) return false;
+      ++w.stats.cells;
+      ++w.stats.beyond;
+      ++w.stats.unread;
+      put(s, loss, cell.r, cell.c, std::numeric_limits<float>::infinity());
+      return true;
+    };
     int pushed = 0;
     // the last sample the kernel can read: the first one beyond its reach
     const double reach = k.reach_m();
@@ -471,6 +491,7 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
           pushed = upto;
         }
         offer_offset(cell);
+        if (settled_beyond(cell, need)) continue;
         offer_tail(cell, need);
         put(s, loss, cell.r, cell.c, cell_loss(s, k.query(cell.d, cell.zc), cell, w.prof, w.stats));
       }
@@ -542,8 +563,10 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
 std::string stats_line(const RadialStats& s) {
   const double per = 1.0 / static_cast<double>(std::max(s.cells, 1L));
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%ld cells (%ld beyond the ceiling, %ld exact), %.2f line reads and %.2f bound tests per cell",
-                s.cells, s.beyond, s.exact, static_cast<double>(s.line_reads) * per,
+  std::snprintf(buf, sizeof buf,
+                "%ld cells (%ld beyond the ceiling, %ld of them before reading their line, %ld exact), %.2f line reads "
+                "and %.2f bound tests per cell",
+                s.cells, s.beyond, s.unread, s.exact, static_cast<double>(s.line_reads) * per,
                 static_cast<double>(s.bound_tests) * per);
   return buf;
 }

@@ -207,10 +207,16 @@ TEST_CASE("ITM ray kernel with the cell's own tail equals the model on that prof
 }
 
 TEST_CASE("radial deygout and p526 with a loss ceiling: each cell holds its loss or, where that exceeds the ceiling, +inf") {
+  // On rolling terrain and on one-cell cliffs and pillars, where a ray's
+  // sample and the cell's line at the same index can differ by a cliff's
+  // height (p526's check before the line is read, RayKernel::
+  // beyond_ceiling, bounds the line's height from the ray's).
+  for (const bool rough : {false, true})
   for (const char* name : {"deygout", "p526"}) {
   CAPTURE(name);
+  CAPTURE(rough);
   const Grid g = test::square_grid(161, 30.0);
-  const Raster<float> dem = test::rolling_terrain(g);
+  const Raster<float> dem = rough ? cliffs_and_pillars(g) : test::rolling_terrain(g);
   auto model = prop::make_model(name);
     prop::LinkParams link;
     link.freq_mhz = 900.0;
@@ -232,7 +238,8 @@ TEST_CASE("radial deygout and p526 with a loss ceiling: each cell holds its loss
         if (r < g.rows / 3) ceiling.at(r, c) = std::numeric_limits<float>::quiet_NaN();
         else if (c < g.cols / 2) ceiling.at(r, c) = median - 6.0f;
       }
-    const Raster<float> one = path_loss_radial(dem, tx, ty, *model, link, radius, 1, &ceiling);
+    RadialStats stats;
+    const Raster<float> one = path_loss_radial(dem, tx, ty, *model, link, radius, 1, &ceiling, nullptr, &stats);
     const Raster<float> two = path_loss_radial(dem, tx, ty, *model, link, radius, 2, &ceiling);
     CHECK(std::memcmp(one.data().data(), two.data().data(), one.data().size() * sizeof(float)) == 0);
     long above = 0, beyond = 0, wrong = 0;
@@ -248,10 +255,15 @@ TEST_CASE("radial deygout and p526 with a loss ceiling: each cell holds its loss
           ++wrong;  // every other cell: its loss without the ceiling, to the bit
         }
       }
-    MESSAGE(std::string(name) << ": cells above their ceiling " << above << ", answered +inf " << beyond);
+    const std::string what = std::string(name) + (rough ? " on cliffs and pillars" : " on rolling terrain");
+    MESSAGE(what << ": cells above their ceiling " << above << ", answered +inf " << beyond << ", "
+                 << stats.unread << " of them before reading their line");
     CHECK(wrong == 0);
     CHECK(above > 3000);
     CHECK(beyond > above / 2);  // not vacuous: most are caught before the full search
+    // and, with p526, some before the line is read (RayKernel::beyond_ceiling)
+    if (std::string(name) == "p526") CHECK(stats.unread > 100);
+    else CHECK(stats.unread == 0);
   }
 }
 
@@ -329,6 +341,7 @@ TEST_CASE("radial engine counts (RadialStats): the same at any thread count, and
     CHECK(std::memcmp(a.data().data(), b.data().data(), a.data().size() * sizeof(float)) == 0);
     CHECK(one.cells == two.cells);
     CHECK(one.beyond == two.beyond);
+    CHECK(one.unread == two.unread);
     CHECK(one.exact == two.exact);
     CHECK(one.line_reads == two.line_reads);
     CHECK(one.bound_tests == two.bound_tests);
@@ -353,6 +366,9 @@ TEST_CASE("radial engine counts (RadialStats): the same at any thread count, and
       CHECK(one.bound_tests > one.cells);
     }
     if (std::string(name) == "deygout") CHECK(one.beyond > 1000);  // not vacuous
+    CHECK(one.unread <= one.beyond);
+    if (std::string(name) == "p526") CHECK(one.unread > 100);
+    else CHECK(one.unread == 0);
     MESSAGE(std::string(name) << ": " << stats_line(one));
   }
 }

@@ -57,12 +57,14 @@ namespace phusong {
 struct RadialStats {
   long cells = 0;        // cells a kernel answered
   long beyond = 0;       // of those, answered "beyond the loss ceiling" (RayKernel::loss_ceiling)
+  long unread = 0;       // of those, settled before their line was read (RayKernel::beyond_ceiling)
   long exact = 0;        // of those, handed to the exact computation (PathLoss::exact_needed)
   long line_reads = 0;   // heights read on the cells' own lines (RayKernel::cell_tail, cell_line)
   long bound_tests = 0;  // tests of a line bound over a sample or a block (RayKernel::bound_tests)
   RadialStats& operator+=(const RadialStats& o) {
     cells += o.cells;
     beyond += o.beyond;
+    unread += o.unread;
     exact += o.exact;
     line_reads += o.line_reads;
     bound_tests += o.bound_tests;
@@ -70,8 +72,8 @@ struct RadialStats {
   }
 };
 
-// One line: "N cells (B beyond the ceiling, E exact), R line reads and T
-// bound tests per cell".
+// One line: "N cells (B beyond the ceiling, U of them before reading their
+// line, E exact), R line reads and T bound tests per cell".
 std::string stats_line(const RadialStats& s);
 
 // Same signature and meaning as path_loss_exact() (engine/coverage.hpp): NaN

@@ -176,6 +176,15 @@ class RayKernel {
   // may answer loss_db = +infinity instead of computing it; it must not do so
   // otherwise.  Valid for the next query() only.
   virtual void loss_ceiling(double /*ceiling_db*/) noexcept {}
+  // Before cell_tail(), with the ceiling and cell_offset() already given,
+  // when the engine will offer the cell's own line (`total` interior
+  // samples, as cell_tail() would say): true when the kernel can show from
+  // the ray's state alone that the cell's loss exceeds the ceiling.  The
+  // engine then writes the cell as beyond the ceiling (+infinity) without
+  // reading its line or calling query().  As for query() under a ceiling,
+  // a kernel must answer true only where it can show that the loss exceeds
+  // the ceiling.
+  virtual bool beyond_ceiling(double /*distance_m*/, double /*ground_m*/, int /*total*/) noexcept { return false; }
 
   // For profiling (the radial engine's RadialStats): how many line-bound
   // tests (of a sample or of a block of samples) this kernel has made since
