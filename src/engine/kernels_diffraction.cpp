@@ -445,31 +445,17 @@ class P526Kernel : public prop::RayKernel {
 
   void loss_ceiling(double ceiling_db) noexcept override { ceiling_db_ = ceiling_db; }
   // above_ceiling() before the tail is read: free space, and the ray's
-  // transmitter horizon sample k + 1 of the ray's part of the profile
-  // (samples 1 .. total - the tail) with, for the line's profile, the
-  // line's sample of the same index bounded from below (its height at
-  // least h - k slope5 s, as the line searches bound it from above:
-  // LineBoundsT::held_factor; 1 mm lower against roundings).  The smaller of
-  // the two v is at most what above_ceiling() would take.
+  // transmitter horizon sample with the line's sample of the same index
+  // bounded from below (line_v_low()).
   bool beyond_ceiling(double d_m, double zc, int total) noexcept override {
     const double ceiling_db = ceiling_db_;
     if (!(ceiling_db < kPosInf)) return false;
     const double d = d_m / 1000.0, hrs = zc + link_.rx_height_m;
     const double free_db = prop::fspl_db(link_.freq_mhz, std::max(std::hypot(d_m, hts_ - hrs), 1.0));
     bool beyond = free_db > ceiling_db;
-    const int base = total - std::min(kCellTail, total);
-    const int k = base >= 1 && static_cast<std::size_t>(base) < stim_arg_upto_.size()
-                      ? stim_arg_upto_[static_cast<std::size_t>(base)]
-                      : -1;
-    const auto ku = static_cast<std::size_t>(k);
-    if (!beyond && k >= 0 && ku + 1 < beside_.near.size() && ku < h_.size()) {
-      const double dx_m = d_m / (total + 1), step_m = 1000.0 * curved_.s[0], s_m = 1000.0 * curved_.s[ku];
-      const double kb = LineBounds::held_factor(beside_.offset_m, d_m, dx_m, step_m);
-      const double z_low = h_[ku] - kb * beside_.near[ku + 1] * s_m - 1e-3;
-      const double vk = v_factor(d), ce = 500.0 / ae_km_;
-      const double vl = los_v((k + 1) * d / (total + 1), z_low, d, hrs, ce, vk);
-      const double vr = los_v(curved_.s[ku], h_[ku], d, hrs, ce, vk);
-      beyond = free_db + los_bullington(std::min(vl, vr), d, (hrs - hts_) / d).loss_db > ceiling_db + 1e-6;
+    if (!beyond) {
+      const double v = line_v_low(d_m, hrs, total, true);
+      beyond = v > kNegInf && free_db + los_bullington(v, d, (hrs - hts_) / d).loss_db > ceiling_db + 1e-6;
     }
     if (beyond) ceiling_db_ = kPosInf;
     return beyond;
@@ -659,6 +645,31 @@ class P526Kernel : public prop::RayKernel {
     }
     return t;
   }
+  // For RayKernel::beyond_ceiling, before the cell's tail is read (its
+  // line to be offered, `total` interior samples): a lower bound of eq.
+  // (16)'s v of one sample of every profile a query can end on, as
+  // above_ceiling() takes it: the ray's transmitter horizon sample k + 1 of
+  // the ray's part (samples 1 .. total - the tail) and, for the line's
+  // profile, the line's sample of the same index, whose height is at least
+  // h - k slope5 s (the bound the line searches use upwards,
+  // LineBoundsT::held_factor; 1 mm lower against roundings): the smaller
+  // of the two v with_ray, else the line's (as tail_v()).  -inf when there
+  // is no such sample.
+  double line_v_low(double d_m, double hrs, int total, bool with_ray) const {
+    const int base = total - std::min(kCellTail, total);
+    const int k = base >= 1 && static_cast<std::size_t>(base) < stim_arg_upto_.size()
+                      ? stim_arg_upto_[static_cast<std::size_t>(base)]
+                      : -1;
+    const auto ku = static_cast<std::size_t>(k);
+    if (k < 0 || ku + 1 >= beside_.near.size() || ku >= h_.size()) return kNegInf;
+    const double d = d_m / 1000.0;
+    const double dx_m = d_m / (total + 1), step_m = 1000.0 * curved_.s[0], s_m = 1000.0 * curved_.s[ku];
+    const double kb = LineBounds::held_factor(beside_.offset_m, d_m, dx_m, step_m);
+    const double z_low = h_[ku] - kb * beside_.near[ku + 1] * s_m - 1e-3;
+    const double vk = v_factor(d), ce = 500.0 / ae_km_;
+    const double vl = los_v((k + 1) * d / (total + 1), z_low, d, hrs, ce, vk);
+    return with_ray ? std::min(vl, los_v(curved_.s[ku], h_[ku], d, hrs, ce, vk)) : vl;
+  }
   // True when the loss is sure to exceed ceiling_db, from free space, the
   // tail and one more sample.  Every way query() can end (Bullington over
   // the ray and the tail, over the cell's line, or the exact computation on
@@ -674,25 +685,32 @@ class P526Kernel : public prop::RayKernel {
     const double free_db = prop::fspl_db(link_.freq_mhz, std::max(std::hypot(d_m, hts_ - hrs), 1.0));
     if (free_db > ceiling_db) return true;
     if (t.nt == 0) return false;
+    const double v = tail_v(t, d, hrs, true);
+    return free_db + los_bullington(v, d, (hrs - hts_) / d).loss_db > ceiling_db;  // Lbull of J(v), eq. (21)
+  }
+  // above_ceiling()'s v: the largest of the tail samples' and, with the
+  // line, the ray's transmitter horizon k read on the line at the same
+  // index: the ray's profile holds the one, the line's (and the exact
+  // computation's) the other, so with_ray takes the smaller of the two v
+  // (only with the line: without it the exact computation's samples are
+  // unread); without with_ray (a kernel whose every branch ends on the
+  // line's profile) the line's.
+  double tail_v(const Tail& t, double d, double hrs, bool with_ray) const {
     const double vk = v_factor(d), ce = 500.0 / ae_km_;
     double v = kNegInf;
     for (int j = 0; j < t.nt; ++j) {
       const auto u = static_cast<std::size_t>(j);
       v = std::max(v, los_v(tail_s_[u], tail_.h[u], d, hrs, ce, vk));
     }
-    // The ray's transmitter horizon k and the cell's line at the same
-    // index: the ray's profile holds the one, the line's (and the exact
-    // computation's) the other, so the smaller v bounds every branch (only
-    // with the line: without it the exact computation's samples are unread).
     const int k = t.base >= 1 ? stim_arg_upto_[static_cast<std::size_t>(t.base)] : -1;
     if (line_ && k >= 0) {
       const double z = line_->height_m(k + 1);
       const auto ku = static_cast<std::size_t>(k);
       const double vl = los_v((k + 1) * d / (t.n_int + 1), z, d, hrs, ce, vk);
-      const double vr = los_v(curved_.s[ku], h_[ku], d, hrs, ce, vk);
+      const double vr = with_ray ? los_v(curved_.s[ku], h_[ku], d, hrs, ce, vk) : vl;
       if (!std::isnan(vl)) v = std::max(v, std::min(vl, vr));
     }
-    return free_db + los_bullington(v, d, (hrs - hts_) / d).loss_db > ceiling_db;  // Lbull of J(v), eq. (21)
+    return v;
   }
   // P.526-15 eq. (16)'s factor sqrt(0.002 d / lambda), path of d km
   double v_factor(double d) const { return std::sqrt(0.002 * d * f_ghz_ / 0.299792458); }
@@ -982,10 +1000,27 @@ class P1812Kernel final : public P526Kernel {
  public:
   explicit P1812Kernel(const prop::LinkParams& p)
       : P526Kernel(p, prop::p526::effective_radius_km(p.delta_n)), in_(prop::p1812::link_input(p)) {}
-  // No ceiling: P.1812 combines diffraction with troposcatter and ducting
-  // (the smaller losses weigh most), so the p526 kernel's bound does not hold.
-  void loss_ceiling(double /*ceiling_db*/) noexcept override {}
-  bool beyond_ceiling(double /*d_m*/, double /*zc*/, int /*total*/) noexcept override { return false; }
+  // The loss ceiling.  P.1812 combines diffraction with troposcatter and
+  // ducting, the smaller losses weighing most, so the p526 kernel's bound
+  // (free space + Lbull) does not hold as such; p1812::lb_lower_bound_db()
+  // gives one at p = 50 % and pL = 50 % from a lower bound of Ld50: Ld50 =
+  // Lbulla + a term >= 0 (eq. (39)), and Lbulla >= Lbull of the v of any
+  // sample of the profile (P526Kernel::above_ceiling()).  Every branch of
+  // query() ends on the cell's own line (the horizons and vmax searched
+  // there, or the exact computation), so the line's samples count: before
+  // the line is read, one of them bounded from below (line_v_low()), and
+  // in query() the tail and that sample read (tail_v()).
+  bool beyond_ceiling(double d_m, double zc, int total) noexcept override {
+    if (!(ceiling_db_ < kPosInf)) return false;
+    const double hrs = zc + link_.rx_height_m;
+    if (!above_p1812_ceiling(d_m / 1000.0, hrs, line_v_low(d_m, hrs, total, false), ceiling_db_)) return false;
+    ceiling_db_ = kPosInf;
+    return true;
+  }
+  bool above_p1812_ceiling(double d, double hrs, double v, double ceiling_db) const {
+    const double ld_low = v > kNegInf ? los_bullington(v, d, (hrs - hts_) / d).loss_db : 0.0;
+    return prop::p1812::lb_lower_bound_db(in_, d, hts_, hrs, ae_km_, ld_low) > ceiling_db + 1e-6;  // false for NaN
+  }
 
   prop::PathLoss query(double d_m, double zc) noexcept override {
     prop::PathLoss out;
@@ -994,6 +1029,13 @@ class P1812Kernel final : public P526Kernel {
     const Tail t = take_tail(d);
     if (!line_ || t.base < 1) {
       out.exact_needed = true;
+      return out;
+    }
+    const double ceiling_db = ceiling_db_;
+    ceiling_db_ = kPosInf;
+    if (ceiling_db < kPosInf && above_p1812_ceiling(d, hrs, tail_v(t, d, hrs, false), ceiling_db)) {
+      out.loss_db = kPosInf;  // RayKernel::loss_ceiling
+      out.mode = prop::Mode::Diffraction;
       return out;
     }
     extend_bounds(t.base);

@@ -204,6 +204,21 @@ void finish(const Input& in, Result& r) {
   r.valid = std::isfinite(r.lb_db);
 }
 
+double lb_lower_bound_db(const Input& in, double d, double hts, double hrs, double ae, double ld50_low_db) {
+  if (in.time_pct != 50.0 || in.location_pct != 50.0) return std::nan("");
+  const double f = in.freq_ghz;
+  const double dfs = std::sqrt(d * d + std::pow((hts - hrs) / 1000.0, 2.0));
+  const double lbfs = 92.4 + 20.0 * std::log10(f) + 20.0 * std::log10(dfs);                   // (8)
+  const double theta = 1e3 * d / ae + elevation_mrad(hrs - hts, d, ae) + elevation_mrad(hts - hrs, d, ae);  // (82)
+  const double lf = 25.0 * std::log10(f) - 2.5 * std::pow(std::log10(f / 2.0), 2.0);         // (45)
+  const double lbs = 190.1 + lf + 20.0 * std::log10(d) + 0.573 * theta - 0.15 * in.n0;     // (44), p = 50
+  const double fk = 1.0 - 0.5 * (1.0 + std::tanh(3.0 * 0.5 * (d - 20.0) / 20.0));           // (58)
+  const double lbam = lbfs + fk * std::max(ld50_low_db, 0.0);
+  const double m = std::min(lbs, lbam);
+  const double lbc = m - 5.0 * std::log10(std::pow(10.0, -0.2 * (lbs - m)) + std::pow(10.0, -0.2 * (lbam - m)));  // (63)
+  return std::max(lbfs, lbc + in.loc_loss_db);                                             // (69)
+}
+
 double elevation_mrad(double dh_m, double dist_km, double ae_km) {
   return 1e3 * std::atan(dh_m / (1e3 * dist_km) - dist_km / (2.0 * ae_km));
 }

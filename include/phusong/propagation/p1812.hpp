@@ -99,6 +99,31 @@ Result predict(const Input& in);
 // engine's kernel finds the same analysis incrementally and calls it.
 void finish(const Input& in, Result& r);
 
+// A lower bound of finish()'s Lb (eq. (69)), dB, for a path of d_km
+// between antennas at hts_m, hrs_m (amsl) over an earth of effective radius
+// ae_km (r.ae_km), given only ld50_low_db <= Ld50 (eq.
+// (39)), from finish()'s own inequalities; NaN (no bound) unless
+// in.time_pct and in.location_pct are 50.  At p = 50 %:
+//   Lb0p = Lbfs (eq. (9)) and Fi = 0 (eq. (40)), so Lbd = Lbfs + Ld50
+//   (eqs. (41)-(43)) and Lminb0p = Lbd50 = Lbd (eq. (59): beta0 < 50 % at
+//   any latitude, eq. (5));
+//   Lminbap >= Lb0p (eq. (60), a soft maximum), so Lbda >= Lbfs + Fk Ld50
+//   (eq. (61): Lbd, or (1 - Fk) Lminbap + Fk Lbd with Lminbap <= Lbd, Fk in
+//   [0, 1] from d alone, eq. (58)); Lbam >= Lbda (eq. (62): Fj in [0, 1]
+//   and Lminb0p = Lbd >= Lbda);
+//   Lbc (eq. (63)) rises with both Lbs and Lbam;
+//   Lbs (eq. (44)) rises with theta (eq. (82)), and theta_t >= theta_td,
+//   theta_r >= theta_rd (eqs. (76)-(80): equal in line of sight; beyond it
+//   a sample lies above the chord between the antennas, in either end's
+//   frame, the two differing by a linear term, so it is steeper than the
+//   other antenna from both ends);
+//   and at pL = 50 %, Lb = max(Lb0p, Lbc + Lloc) (eq. (69)).
+// So Lb >= max(Lbfs, Lbc(Lbs(theta_td + theta_rd), Lbfs + Fk ld50_low) +
+// Lloc); the radial engine's kernel bounds Ld50 by the Bullington loss of
+// one sample (its loss ceiling).
+double lb_lower_bound_db(const Input& in, double d_km, double hts_m, double hrs_m, double ae_km,
+                         double ld50_low_db);
+
 // The scalar inputs from a link: f, p, pL, σL, htg, hrg, polarization, ΔN,
 // N0 and the path-centre latitude (LinkParams freq_mhz, time_pct,
 // location_pct, location_sigma_db, tx_height_m, rx_height_m, pol, delta_n,
