@@ -83,7 +83,8 @@ std::string stats_line(const RadialStats& s);
 // ceiling_db (optional, the DEM's grid): per cell, the loss above which the
 // caller does not need the cell's value (NaN or +infinity: it needs it).
 // Where a kernel shows cheaply that the cell's loss exceeds its ceiling
-// (RayKernel::loss_ceiling: the deygout and p526 kernels, from J(v)), the
+// (RayKernel::loss_ceiling, beyond_ceiling: the deygout and p526 kernels
+// from J(v), p1812 from p1812::lb_lower_bound_db), the
 // cell holds +infinity instead of its loss; every other cell holds what it
 // holds without a ceiling.  compute_coverage() passes, per site, the loss
 // beyond which a cell could neither reach the threshold nor beat the best
