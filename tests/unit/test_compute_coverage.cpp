@@ -31,7 +31,7 @@ bool same_bytes(const Raster<T>& a, const Raster<T>& b) {
 
 TEST_CASE("compute_coverage: the cells it skips would not have changed any composite") {
   for (const bool sectors : {true, false})
-  for (const char* name : {"hata", "deygout", "p526"}) {
+  for (const char* name : {"hata", "deygout", "p526", "p1812"}) {
     CAPTURE(name);
     CAPTURE(sectors);
     const Grid g = test::square_grid(121, 30.0);
@@ -64,7 +64,7 @@ TEST_CASE("compute_coverage: the cells it skips would not have changed any compo
     link.rx_height_m = 1.5;
     EngineConfig cfg;
     cfg.radius_m = 1500.0;
-    // deygout, p526: the threshold where their shadows (diffraction beyond
+    // deygout, p526, p1812: the threshold where their shadows (diffraction beyond
     // 5 dB at 800 m) fall below it, so that their kernels stop on many cells
     cfg.threshold_dbm = std::string(name) == "hata" ? -70.0 : -60.0;
     cfg.threads = 2;
