@@ -451,7 +451,7 @@ class P526Kernel : public prop::RayKernel {
     const double ceiling_db = ceiling_db_;
     if (!(ceiling_db < kPosInf)) return false;
     const double d = d_m / 1000.0, hrs = zc + link_.rx_height_m;
-    const double free_db = prop::fspl_db(link_.freq_mhz, std::max(std::hypot(d_m, hts_ - hrs), 1.0));
+    const double free_db = free_space_db(d_m, hrs);
     bool beyond = free_db > ceiling_db;
     if (!beyond) {
       const double v = line_v_low(d_m, hrs, total, true);
@@ -617,8 +617,7 @@ class P526Kernel : public prop::RayKernel {
       return out;
     }
     const double ld = actual.loss_db + sm.term_db;
-    const double d3 = std::max(std::hypot(d_m, hts_ - hrs), 1.0);
-    out.loss_db = prop::fspl_db(link_.freq_mhz, d3) + ld;
+    out.loss_db = free_space_db(d_m, hrs) + ld;
     out.mode = actual.line_of_sight ? prop::Mode::LineOfSight : prop::Mode::Diffraction;
     return out;
   }
@@ -682,7 +681,7 @@ class P526Kernel : public prop::RayKernel {
   // (a vertex of the hull whose chain the line-of-sight branch takes) and,
   // for the line's, the line's sample of the same index.
   bool above_ceiling(const Tail& t, double d, double d_m, double hrs, double ceiling_db) const {
-    const double free_db = prop::fspl_db(link_.freq_mhz, std::max(std::hypot(d_m, hts_ - hrs), 1.0));
+    const double free_db = free_space_db(d_m, hrs);
     if (free_db > ceiling_db) return true;
     if (t.nt == 0) return false;
     const double v = tail_v(t, d, hrs, true);
@@ -711,6 +710,11 @@ class P526Kernel : public prop::RayKernel {
       if (!std::isnan(vl)) v = std::max(v, std::min(vl, vr));
     }
     return v;
+  }
+  // The loss's free-space part: the model's, on the 3-D distance between
+  // the antennas (d_m along the ground)
+  double free_space_db(double d_m, double hrs) const {
+    return prop::fspl_db(link_.freq_mhz, std::max(std::hypot(d_m, hts_ - hrs), 1.0));
   }
   // P.526-15 eq. (16)'s factor sqrt(0.002 d / lambda), path of d km
   double v_factor(double d) const { return std::sqrt(0.002 * d * f_ghz_ / 0.299792458); }

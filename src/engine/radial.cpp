@@ -418,16 +418,26 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
     // (c, r)).
     const int tail_wanted = k.tail_samples();
     LineProbe probe{s.dem, w.stats.line_reads, s.fc_tx, s.fr_tx};
-    auto offer_tail = [&](const RayCell& cell, int need) {
-      if (tail_wanted <= 0) return;
+    // The cell's line: its segments (extract_profile's), or 0 where the
+    // kernel wants no tail or the ray's `need` samples cannot hold the
+    // line's prefix before the tail.
+    auto line_segments = [&](const RayCell& cell, int need) {
+      if (tail_wanted <= 0) return 0;
       const int segments = std::max(1, static_cast<int>(std::ceil(cell.d / step - 1e-9)));
       const int total = segments - 1;
       const int count = std::min(tail_wanted, total);
-      if (count <= 0 || total > need + 1 || total - count > need) {
+      return count <= 0 || total > need + 1 || total - count > need ? 0 : segments;
+    };
+    auto offer_tail = [&](const RayCell& cell, int need) {
+      if (tail_wanted <= 0) return;
+      const int segments = line_segments(cell, need);
+      if (segments == 0) {
         k.cell_tail(nullptr, 0, 0);
         k.cell_line(nullptr);
         return;
       }
+      const int total = segments - 1;
+      const int count = std::min(tail_wanted, total);
       w.tail.resize(static_cast<std::size_t>(count));
       probe.set_cell(cell.r, cell.c, segments);
       for (int i = 0; i < count; ++i) {
@@ -442,20 +452,16 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
       k.cell_tail(w.tail.data(), count, total);
       k.cell_line(&probe);
     };
-    // Before offer_tail, where the cell has a finite ceiling and its line
-    // will be offered: the kernel may settle the cell as beyond its
-    // ceiling from the ray's state alone (RayKernel::beyond_ceiling); only
-    // where no line sample can be unknown (the NaN-free path), so that the
-    // line is sure to be offered.
+    // Before offer_tail, where the cell has a ceiling (offer_offset gave
+    // it; a kernel answers true only under a finite one) and its line will
+    // be offered: the kernel may settle the cell as beyond its ceiling from
+    // the ray's state alone (RayKernel::beyond_ceiling); only where no line
+    // sample can be unknown (the NaN-free path), so that the line is sure
+    // to be offered.
     auto settled_beyond = [&](const RayCell& cell, int need) {
-      if (!s.ceiling || tail_wanted <= 0) return false;
-      const float ceil_db = s.ceiling->at(cell.r, cell.c);
-      if (!(ceil_db < std::numeric_limits<float>::infinity())) return false;
-      const int segments = std::max(1, static_cast<int>(std::ceil(cell.d / step - 1e-9)));
-      const int total = segments - 1;
-      const int count = std::min(tail_wanted, total);
-      if (count <= 0 || total > need + 1 || total - count > need) return false;
-      if (!k.beyond_ceiling(cell.d, cell.zc, total)) return false;
+      if (!s.ceiling) return false;
+      const int segments = line_segments(cell, need);
+      if (segments == 0 || !k.beyond_ceiling(cell.d, cell.zc, segments - 1)) return false;
       ++w.stats.cells;
       ++w.stats.beyond;
       ++w.stats.unread;

@@ -85,6 +85,33 @@ double path_centre_lat_deg(double phi_t_deg, double lam_t_deg, double phi_r_deg,
   return std::asin(std::clamp(s, -1.0, 1.0)) / deg;
 }
 
+namespace {
+
+// Basic transmission loss in free space on the slant distance between the
+// antennas, eq. (8) (f GHz, d km, antenna heights m).
+double free_space_db(double f, double d, double hts, double hrs) {
+  const double dfs = std::sqrt(d * d + std::pow((hts - hrs) / 1000.0, 2.0));
+  return 92.4 + 20.0 * std::log10(f) + 20.0 * std::log10(dfs);
+}
+
+// Troposcatter, eqs. (44)-(45), for the path angular distance theta (mrad).
+double troposcatter_db(double f, double d, double theta_mrad, double n0, double p) {
+  const double lf = 25.0 * std::log10(f) - 2.5 * std::pow(std::log10(f / 2.0), 2.0);       // (45)
+  return 190.1 + lf + 20.0 * std::log10(d) + 0.573 * theta_mrad - 0.15 * n0 -
+         10.125 * std::pow(std::log10(50.0 / p), 0.7);                                    // (44)
+}
+
+// The distance interpolation factor Fk, eq. (58).
+double fk_factor(double d) { return 1.0 - 0.5 * (1.0 + std::tanh(3.0 * 0.5 * (d - 20.0) / 20.0)); }
+
+// The combination of troposcatter and the other mechanisms, eq. (63).
+double combined_db(double lbs, double lbam) {
+  const double m = std::min(lbs, lbam);
+  return m - 5.0 * std::log10(std::pow(10.0, -0.2 * (lbs - m)) + std::pow(10.0, -0.2 * (lbam - m)));
+}
+
+}  // namespace
+
 // Everything after the path analysis: §3.6 β0, §4.2 line of sight, §4.3
 // eqs. (39)-(43), troposcatter, ducting, the combination and the location
 // variability, from the geometry and the two diffraction losses in r.
@@ -112,8 +139,7 @@ void finish(const Input& in, Result& r) {
 
   // Line of sight with multipath/focusing, §4.2 eqs. (8)-(12); free space on
   // the slant distance between the antennas.
-  const double dfs = std::sqrt(d * d + std::pow((hts - hrs) / 1000.0, 2.0));            
-  r.lbfs_db = 92.4 + 20.0 * std::log10(f) + 20.0 * std::log10(dfs);                        // (8)
+  r.lbfs_db = free_space_db(f, d, hts, hrs);                                                // (8)
   const double esk = 2.6 * (1.0 - std::exp(-0.1 * (r.dlt_km + r.dlr_km)));
   r.lb0p_db = r.lbfs_db + esk * std::log10(p / 50.0);                                      // (9), (10)
   r.lb0b_db = r.lbfs_db + esk * std::log10(r.beta0_pct / 50.0);                            // (11)
@@ -130,11 +156,7 @@ void finish(const Input& in, Result& r) {
   r.lbd_db = r.lb0p_db + r.ldp_db;                                                         // (43)
 
   // Troposcatter, §4.4 eqs. (44)-(45).
-  {
-    const double lf = 25.0 * std::log10(f) - 2.5 * std::pow(std::log10(f / 2.0), 2.0);     // (45)
-    r.lbs_db = 190.1 + lf + 20.0 * std::log10(d) + 0.573 * r.theta_mrad - 0.15 * in.n0 -
-               10.125 * std::pow(std::log10(50.0 / p), 0.7);                              // (44)
-  }
+  r.lbs_db = troposcatter_db(f, d, r.theta_mrad, in.n0, p);
 
   // Ducting / layer reflection, §4.5 eqs. (46)-(56): Lba = Af + Ad(p).
   {
@@ -182,7 +204,7 @@ void finish(const Input& in, Result& r) {
 
   // Combination, §4.6 eqs. (57)-(63).
   r.fj = 1.0 - 0.5 * (1.0 + std::tanh(3.0 * 0.8 * (r.theta_mrad - 0.3) / 0.3));           // (57)
-  r.fk = 1.0 - 0.5 * (1.0 + std::tanh(3.0 * 0.5 * (d - 20.0) / 20.0));                     // (58)
+  r.fk = fk_factor(d);                                                                       // (58)
   r.lminb0p_db = p < r.beta0_pct
                      ? r.lb0p_db + (1.0 - r.omega) * r.ldp_db
                      : r.lbd50_db + (r.lb0b_db + (1.0 - r.omega) * r.ldp_db - r.lbd50_db) * r.fi;  // (59)
@@ -190,11 +212,7 @@ void finish(const Input& in, Result& r) {
   r.lbda_db = r.lminbap_db > r.lbd_db ? r.lbd_db
                                       : r.lminbap_db + (r.lbd_db - r.lminbap_db) * r.fk;   // (61)
   r.lbam_db = r.lbda_db + (r.lminb0p_db - r.lbda_db) * r.fj;                               // (62)
-  {
-    const double m = std::min(r.lbs_db, r.lbam_db);
-    r.lbc_db = m - 5.0 * std::log10(std::pow(10.0, -0.2 * (r.lbs_db - m)) +
-                                    std::pow(10.0, -0.2 * (r.lbam_db - m)));               // (63)
-  }
+  r.lbc_db = combined_db(r.lbs_db, r.lbam_db);                                              // (63)
 
   // Location variability and the result, §4.7-§4.10 eqs. (64)-(70).  Building
   // entry loss (§4.8) is not modelled: Lloc is an input (0 outdoors).
@@ -206,17 +224,11 @@ void finish(const Input& in, Result& r) {
 
 double lb_lower_bound_db(const Input& in, double d, double hts, double hrs, double ae, double ld50_low_db) {
   if (in.time_pct != 50.0 || in.location_pct != 50.0) return std::nan("");
-  const double f = in.freq_ghz;
-  const double dfs = std::sqrt(d * d + std::pow((hts - hrs) / 1000.0, 2.0));
-  const double lbfs = 92.4 + 20.0 * std::log10(f) + 20.0 * std::log10(dfs);                   // (8)
+  const double lbfs = free_space_db(in.freq_ghz, d, hts, hrs);  // = Lb0p
   const double theta = 1e3 * d / ae + elevation_mrad(hrs - hts, d, ae) + elevation_mrad(hts - hrs, d, ae);  // (82)
-  const double lf = 25.0 * std::log10(f) - 2.5 * std::pow(std::log10(f / 2.0), 2.0);         // (45)
-  const double lbs = 190.1 + lf + 20.0 * std::log10(d) + 0.573 * theta - 0.15 * in.n0;     // (44), p = 50
-  const double fk = 1.0 - 0.5 * (1.0 + std::tanh(3.0 * 0.5 * (d - 20.0) / 20.0));           // (58)
-  const double lbam = lbfs + fk * std::max(ld50_low_db, 0.0);
-  const double m = std::min(lbs, lbam);
-  const double lbc = m - 5.0 * std::log10(std::pow(10.0, -0.2 * (lbs - m)) + std::pow(10.0, -0.2 * (lbam - m)));  // (63)
-  return std::max(lbfs, lbc + in.loc_loss_db);                                             // (69)
+  const double lbam = lbfs + fk_factor(d) * std::max(ld50_low_db, 0.0);
+  const double lbc = combined_db(troposcatter_db(in.freq_ghz, d, theta, in.n0, 50.0), lbam);
+  return std::max(lbfs, lbc + in.loc_loss_db);  // (69)
 }
 
 double elevation_mrad(double dh_m, double dist_km, double ae_km) {
