@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <tuple>
+#include <utility>
 
 #include "phusong/core/error.hpp"
 #include "phusong/core/progress.hpp"
@@ -25,6 +26,9 @@ constexpr double kRadToDeg = 57.29577951308232;
 // Added to the radial engine's loss ceiling (compute_coverage): well above
 // the float roundings between a kernel's double loss and the composites.
 constexpr double kCeilingMarginDb = 0.01;
+// The side, in cells, of the blocks over which the ceiling bounds the
+// antenna gains.
+constexpr int kCeilingBlock = 8;
 
 std::unique_ptr<tbb::global_control> limit_threads(int threads) {
   if (threads <= 0) return nullptr;
@@ -177,29 +181,94 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
       }
       return true;
     };
+    // The members' largest EIRP plus antenna gain towards any cell centre of
+    // rows r0..r1, columns c0..c1, whose terrain lies within [z_lo, z_hi]
+    // (NaN or empty: every depression): the bearings of a box of cell
+    // centres that leaves out the site span its corners'; the depression,
+    // atan2(tip - (z + rx), distance) as the loop below computes it, rises
+    // with the height difference and, for a positive one, falls with the
+    // distance.  The result may exceed the cells' own powers, never fall
+    // below them (up to roundings far under kCeilingMarginDb).
+    auto block_eirp_dbm = [&](int r0, int r1, int c0, int c1, double z_lo, double z_hi) {
+      const double x_lo = g.cell_x(c0) - head.x, x_hi = g.cell_x(c1) - head.x;
+      const double y_lo = g.cell_y(r1) - head.y, y_hi = g.cell_y(r0) - head.y;
+      double b_lo = 0.0, b_hi = 360.0;  // bearings, degrees
+      const bool around_site = x_lo <= 0.0 && x_hi >= 0.0 && y_lo <= 0.0 && y_hi >= 0.0;
+      if (!around_site) {
+        const double b0 = std::atan2(x_lo, y_lo) * kRadToDeg;
+        double lo = 0.0, hi = 0.0;
+        for (const auto& [cx, cy] : {std::pair{x_hi, y_lo}, std::pair{x_lo, y_hi}, std::pair{x_hi, y_hi}}) {
+          double t = std::atan2(cx, cy) * kRadToDeg - b0;
+          if (t > 180.0) t -= 360.0;
+          if (t < -180.0) t += 360.0;
+          lo = std::min(lo, t);
+          hi = std::max(hi, t);
+        }
+        b_lo = b0 + lo;
+        b_hi = b0 + hi;
+      }
+      double dep_lo = -90.0, dep_hi = 90.0;  // depressions, degrees
+      if (z_lo <= z_hi) {
+        const double nx = std::max({x_lo, -x_hi, 0.0}), ny = std::max({y_lo, -y_hi, 0.0});
+        const double fx = std::max(std::abs(x_lo), std::abs(x_hi)), fy = std::max(std::abs(y_lo), std::abs(y_hi));
+        const double d_near = std::max(std::sqrt(nx * nx + ny * ny), 1.0);
+        const double d_far = std::max(std::sqrt(fx * fx + fy * fy), 1.0);
+        const double n_lo = tip - (z_hi + link.rx_height_m), n_hi = tip - (z_lo + link.rx_height_m);
+        dep_lo = std::atan2(n_lo, n_lo >= 0.0 ? d_far : d_near) * kRadToDeg;
+        dep_hi = std::atan2(n_hi, n_hi >= 0.0 ? d_near : d_far) * kRadToDeg;
+      }
+      double upper = -std::numeric_limits<double>::infinity();
+      for (size_t m = 0; m < members.size(); ++m)
+        upper = std::max(upper,
+                         eirp_dbm[m] + radio::max_relative_gain_db(cells[members[m]], b_lo, b_hi, dep_lo, dep_hi));
+      return upper;
+    };
     // For the fast engine, where skipping is allowed and no land-cover loss
     // is added (the ceiling assumes the path loss is the cell's whole loss):
-    // per cell, the loss beyond which unchanged() holds, plus kCeilingMarginDb
+    // per cell, the loss beyond which no member reaching the cell changes
+    // it (unchanged() for each member's own power), plus kCeilingMarginDb
     // for the float roundings, so that a kernel answering "beyond" only
-    // drops cells the loop below would skip.
+    // drops cells the loop below would skip.  The members' powers are
+    // bounded by block of kCeilingBlock x kCeilingBlock cells: each
+    // member's EIRP plus its largest antenna gain over the block's bearings
+    // and depressions (radio::max_relative_gain_db), which for sectors lies
+    // 0-10 dB below the main beam's.
     const bool use_ceiling = cfg.kind == EngineKind::Fast && can_skip && !cfg.clutter;
     if (use_ceiling) {
       if (ceiling.grid().rows == 0) ceiling = Raster<float>(g, kNoDataF);
-      tbb::parallel_for(tbb::blocked_range<int>(w.r0, w.r1 + 1), [&](const tbb::blocked_range<int>& rr) {
-        for (int r = rr.begin(); r != rr.end(); ++r)
-          for (int c = w.c0; c <= w.c1; ++c) {
-            // the upper power must stay below all of these (none known: no
-            // ceiling, as unchanged() never holds there)
-            const float best = out.best_dbm.at(r, c);
-            bool known = !std::isnan(best);
-            double floor_dbm = known ? std::min(cfg.threshold_dbm, static_cast<double>(best)) : 0.0;
-            for (int grp : member_groups) {
-              const float gb = (*per_group)[static_cast<size_t>(grp)].best_dbm.at(r, c);
-              known = known && !std::isnan(gb);
-              if (known) floor_dbm = std::min(floor_dbm, static_cast<double>(gb));
-            }
-            ceiling.at(r, c) = known ? static_cast<float>(eirp_max_dbm - floor_dbm + kCeilingMarginDb) : kNoDataF;
+      const int block_rows = (w.r1 - w.r0) / kCeilingBlock + 1;
+      tbb::parallel_for(tbb::blocked_range<int>(0, block_rows), [&](const tbb::blocked_range<int>& rb) {
+        for (int br = rb.begin(); br != rb.end(); ++br) {
+          const int r0 = w.r0 + br * kCeilingBlock, r1 = std::min(r0 + kCeilingBlock - 1, w.r1);
+          for (int c0 = w.c0; c0 <= w.c1; c0 += kCeilingBlock) {
+            const int c1 = std::min(c0 + kCeilingBlock - 1, w.c1);
+            // per cell, the power the members must stay below (all of these;
+            // none known: no ceiling, as unchanged() never holds there), and
+            // the block's terrain heights
+            double z_lo = std::numeric_limits<double>::infinity(), z_hi = -z_lo;
+            for (int r = r0; r <= r1; ++r)
+              for (int c = c0; c <= c1; ++c) {
+                const float best = out.best_dbm.at(r, c);
+                bool known = !std::isnan(best);
+                double floor_dbm = known ? std::min(cfg.threshold_dbm, static_cast<double>(best)) : 0.0;
+                for (int grp : member_groups) {
+                  const float gb = (*per_group)[static_cast<size_t>(grp)].best_dbm.at(r, c);
+                  known = known && !std::isnan(gb);
+                  if (known) floor_dbm = std::min(floor_dbm, static_cast<double>(gb));
+                }
+                ceiling.at(r, c) = known ? static_cast<float>(floor_dbm) : kNoDataF;
+                const double z = dem.at(r, c);
+                if (z < z_lo) z_lo = z;  // (false for NaN)
+                if (z > z_hi) z_hi = z;
+              }
+            const double upper_dbm = block_eirp_dbm(r0, r1, c0, c1, z_lo, z_hi);
+            for (int r = r0; r <= r1; ++r)
+              for (int c = c0; c <= c1; ++c) {
+                float& v = ceiling.at(r, c);
+                if (!std::isnan(v)) v = static_cast<float>(upper_dbm - v + kCeilingMarginDb);
+              }
           }
+        }
       });
     }
     const Raster<float> loss =

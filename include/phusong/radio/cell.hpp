@@ -63,6 +63,16 @@ double reference_eirp_dbm(const Cell& c);
 // with a pattern file use pattern_attenuation_db (summing method, see
 // antenna_pattern.hpp) instead of the parametric formula.
 double relative_gain_db(const Cell& c, double bearing_deg, double depression_deg);
+// An upper bound of relative_gain_db() over every direction with a bearing
+// in [bearing_lo_deg, bearing_hi_deg] (clockwise from north, any real
+// values, bearing_hi_deg - bearing_lo_deg in [0, 360]; 360 or more: every
+// bearing) and a depression in [depression_lo_deg, depression_hi_deg]:
+// the parametric pattern's gain at the point of the box nearest the main
+// beam (each of A_H and A_V falls with the angle from it).  With a
+// mechanical downtilt (bearing and depression mixed) the pattern's peak,
+// 0 dB; with a pattern file +infinity (no bound).
+double max_relative_gain_db(const Cell& c, double bearing_lo_deg, double bearing_hi_deg, double depression_lo_deg,
+                            double depression_hi_deg);
 // False when relative_gain_db() ignores the bearing: an omnidirectional
 // cell (no azimuth) with the parametric pattern, whose gain depends on the
 // depression angle only.
