@@ -286,6 +286,9 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
           if (cfg.clutter) {
             l += static_cast<float>(clutter_loss_db(*cfg.clutter, dem, head.x, head.y, tip, r, c, link.rx_height_m, head.freq_mhz));
           }
+          // beyond the ceiling (a kernel without one leaves it to here; with
+          // the gains' bound, tighter than the next line's)
+          if (use_ceiling && l > ceiling.at(r, c)) continue;
           if (can_skip && unchanged(r, c, eirp_max_dbm - l)) continue;
           const double x = g.cell_x(c);
           const double dx = x - head.x, dy = y - head.y;
