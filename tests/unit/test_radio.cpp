@@ -69,6 +69,7 @@ TEST_CASE("radio: max_relative_gain_db bounds the gain over a box of bearings an
   };
   auto wrap360 = [](double b) { return b - 360.0 * std::floor(b / 360.0); };
   int reached = 0, mech = 0, sectors = 0;
+  long above = 0;  // probes whose gain exceeds the bound
   for (int t = 0; t < 4000; ++t) {
     Cell c;
     if (uniform(0, 1) < 0.8) {
@@ -89,7 +90,7 @@ TEST_CASE("radio: max_relative_gain_db bounds the gain over a box of bearings an
     double best = -1e300;
     auto probe = [&](double b, double dep) {
       const double gain = relative_gain_db(c, wrap360(b), dep);
-      CHECK(gain <= bound + 1e-9);
+      if (gain > bound + 1e-9) ++above;
       best = std::max(best, gain);
     };
     for (int i = 0; i <= 40; ++i)
@@ -103,12 +104,12 @@ TEST_CASE("radio: max_relative_gain_db bounds the gain over a box of bearings an
     }
     for (int i = 0; i <= 40; ++i) probe(b_lo + width * i / 40.0, dep_main);
     if (c.mechanical_tilt_deg == 0.0) {
-      CHECK(std::abs(best - bound) <= 1e-9);
       reached += std::abs(best - bound) <= 1e-9;
     }
   }
   MESSAGE("cells: ", sectors, " sectors (", mech, " with a mechanical tilt), the bound reached on ", reached);
-  CHECK(reached > 3000);
+  CHECK(above == 0);
+  CHECK(reached == 4000 - mech);
   Cell patterned;
   patterned.pattern = std::make_shared<const AntennaPattern>();
   CHECK(std::isinf(max_relative_gain_db(patterned, 0, 10, 0, 1)));
