@@ -5,6 +5,7 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -23,6 +24,7 @@ namespace phusong {
 namespace {
 
 constexpr double kRadToDeg = 57.29577951308232;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Added to the radial engine's loss ceiling (compute_coverage): well above
 // the float roundings between a kernel's double loss and the composites.
 constexpr double kCeilingMarginDb = 0.01;
@@ -243,20 +245,19 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
           for (int c0 = w.c0; c0 <= w.c1; c0 += kCeilingBlock) {
             const int c1 = std::min(c0 + kCeilingBlock - 1, w.c1);
             // per cell, the power the members must stay below (all of these;
-            // none known: no ceiling, as unchanged() never holds there), and
-            // the block's terrain heights
+            // none known, NaN: no ceiling, as unchanged() never holds there),
+            // and the block's terrain heights
+            std::array<double, kCeilingBlock * kCeilingBlock> floor_dbm;
             double z_lo = std::numeric_limits<double>::infinity(), z_hi = -z_lo;
             for (int r = r0; r <= r1; ++r)
               for (int c = c0; c <= c1; ++c) {
                 const float best = out.best_dbm.at(r, c);
-                bool known = !std::isnan(best);
-                double floor_dbm = known ? std::min(cfg.threshold_dbm, static_cast<double>(best)) : 0.0;
+                double f = std::isnan(best) ? kNaN : std::min(cfg.threshold_dbm, static_cast<double>(best));
                 for (int grp : member_groups) {
                   const float gb = (*per_group)[static_cast<size_t>(grp)].best_dbm.at(r, c);
-                  known = known && !std::isnan(gb);
-                  if (known) floor_dbm = std::min(floor_dbm, static_cast<double>(gb));
+                  f = std::isnan(gb) ? kNaN : std::min(f, static_cast<double>(gb));
                 }
-                ceiling.at(r, c) = known ? static_cast<float>(floor_dbm) : kNoDataF;
+                floor_dbm[static_cast<size_t>((r - r0) * kCeilingBlock + (c - c0))] = f;
                 const double z = dem.at(r, c);
                 if (z < z_lo) z_lo = z;  // (false for NaN)
                 if (z > z_hi) z_hi = z;
@@ -264,8 +265,8 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
             const double upper_dbm = block_eirp_dbm(r0, r1, c0, c1, z_lo, z_hi);
             for (int r = r0; r <= r1; ++r)
               for (int c = c0; c <= c1; ++c) {
-                float& v = ceiling.at(r, c);
-                if (!std::isnan(v)) v = static_cast<float>(upper_dbm - v + kCeilingMarginDb);
+                const double f = floor_dbm[static_cast<size_t>((r - r0) * kCeilingBlock + (c - c0))];
+                ceiling.at(r, c) = std::isnan(f) ? kNoDataF : static_cast<float>(upper_dbm - f + kCeilingMarginDb);
               }
           }
         }

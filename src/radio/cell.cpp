@@ -91,8 +91,26 @@ double reference_eirp_dbm(const Cell& c) {
   return c.eirp_dbm;
 }
 
-double relative_gain_db(const Cell& c, double bearing_deg, double depression_deg) {
+namespace {
+
+// The parametric pattern, 3GPP TR 36.814 Table A.2.1.1-2, from the angles
+// off the main beam: phi_deg horizontally (unused by an omnidirectional
+// cell) and dep_off_deg vertically (the depression minus the tilt).
+double parametric_gain_db(const Cell& c, double phi_deg, double dep_off_deg) {
   constexpr double kAm = 25.0, kSlaV = 20.0;
+  double ah = 0.0;
+  if (c.azimuth_deg) {
+    const double r = phi_deg / c.beamwidth_deg;
+    ah = -std::min(12.0 * r * r, kAm);
+  }
+  const double rv = dep_off_deg / c.vertical_beamwidth_deg;
+  const double av = -std::min(12.0 * rv * rv, kSlaV);
+  return -std::min(-(ah + av), kAm);
+}
+
+}  // namespace
+
+double relative_gain_db(const Cell& c, double bearing_deg, double depression_deg) {
   double phi = 0.0;  // unused by an omnidirectional parametric cell
   if (gain_uses_bearing(c)) {
     // into [-180, 180] (fmod is slow and the difference is usually in range)
@@ -108,22 +126,14 @@ double relative_gain_db(const Cell& c, double bearing_deg, double depression_deg
     phi = d[0];
     depression_deg = d[1];
   }
-  double ah = 0.0;
-  if (c.azimuth_deg) {
-    const double r = phi / c.beamwidth_deg;
-    ah = -std::min(12.0 * r * r, kAm);
-  }
-  const double rv = (depression_deg - c.tilt_deg) / c.vertical_beamwidth_deg;
-  const double av = -std::min(12.0 * rv * rv, kSlaV);
-  return -std::min(-(ah + av), kAm);
+  return parametric_gain_db(c, phi, depression_deg - c.tilt_deg);
 }
 
 double max_relative_gain_db(const Cell& c, double bearing_lo_deg, double bearing_hi_deg, double depression_lo_deg,
                             double depression_hi_deg) {
-  constexpr double kAm = 25.0, kSlaV = 20.0;
   if (c.pattern) return std::numeric_limits<double>::infinity();
   if (c.azimuth_deg && c.mechanical_tilt_deg != 0.0) return 0.0;
-  double ah = 0.0;
+  double off = 0.0;  // smallest |phi| over the bearings (wrapped)
   if (c.azimuth_deg && bearing_hi_deg - bearing_lo_deg < 360.0) {
     // the interval as angles from the azimuth, phi in [lo, lo + width],
     // lo in [-180, 180); |phi| (wrapped) is smallest at an end unless the
@@ -132,20 +142,15 @@ double max_relative_gain_db(const Cell& c, double bearing_lo_deg, double bearing
     double lo = bearing_lo_deg - *c.azimuth_deg;
     lo -= 360.0 * std::floor((lo + 180.0) / 360.0);
     const double hi = lo + width;
-    double off = 0.0;  // smallest |phi| over the interval
     if (!(lo <= 0.0 && hi >= 0.0) && !(hi >= 360.0)) {
       const double hi_wrapped = hi > 180.0 ? 360.0 - hi : std::abs(hi);
       off = std::min(std::abs(lo), hi_wrapped);
     }
-    const double r = off / c.beamwidth_deg;
-    ah = -std::min(12.0 * r * r, kAm);
   }
   double dv = 0.0;  // smallest |depression - tilt| over the interval
   if (c.tilt_deg < depression_lo_deg) dv = depression_lo_deg - c.tilt_deg;
   if (c.tilt_deg > depression_hi_deg) dv = c.tilt_deg - depression_hi_deg;
-  const double rv = dv / c.vertical_beamwidth_deg;
-  const double av = -std::min(12.0 * rv * rv, kSlaV);
-  return -std::min(-(ah + av), kAm);
+  return parametric_gain_db(c, off, dv);
 }
 
 }  // namespace phusong::radio

@@ -256,18 +256,18 @@ TEST_CASE("radial deygout, p526 and p1812 with a loss ceiling: each cell holds i
           ++wrong;  // every other cell: its loss without the ceiling, to the bit
         }
       }
-    const std::string what = std::string(name) + (rough ? " on cliffs and pillars" : " on rolling terrain");
+    const std::string what = model_name + (rough ? " on cliffs and pillars" : " on rolling terrain");
     MESSAGE(what << ": cells above their ceiling " << above << ", answered +inf " << beyond << ", "
                  << stats.unread << " of them before reading their line");
     CHECK(wrong == 0);
     CHECK(above > 3000);
     // not vacuous: most are caught before the full search (p1812: fewer,
     // its bound of Lb being looser, p1812::lb_lower_bound_db)
-    if (std::string(name) == "p1812") CHECK(beyond > above / 3);
+    if (model_name == "p1812") CHECK(beyond > above / 3);
     else CHECK(beyond > above / 2);
     // and, with p526 and p1812, some before the line is read
     // (RayKernel::beyond_ceiling)
-    if (std::string(name) == "deygout") CHECK(stats.unread == 0);
+    if (model_name == "deygout") CHECK(stats.unread == 0);
     else CHECK(stats.unread > 100);
     // A ceiling just above each cell's loss (0.02 dB, above the float's
     // rounding): no cell may answer +inf, so a bound that claims more than
