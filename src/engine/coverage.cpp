@@ -156,17 +156,17 @@ Composite compute_coverage(const Raster<float>& dem, std::vector<radio::Cell>& c
     // of the composite and of the members' group composites changes nothing
     // (power sums, which every member adds to, disable this): it is skipped
     // before the antenna angles.  The bound is the members' largest EIRP
-    // minus the loss, the parametric pattern's gain being at most 0 dB
-    // (members with a pattern file disable the skip).
+    // plus antenna gain in any direction (0 dB: the main beam's, for the
+    // parametric pattern and for pattern files, whose attenuations are
+    // >= 0) minus the loss.
     bool can_skip = !cfg.power_sum;
     double eirp_max_dbm = -std::numeric_limits<double>::infinity();
     std::vector<int> member_groups;  // distinct groups of the members
     for (size_t m = 0; m < members.size(); ++m) {
       const radio::Cell& cell = cells[members[m]];
       eirp_dbm[m] = radio::reference_eirp_dbm(cell);
-      eirp_max_dbm = std::max(eirp_max_dbm, eirp_dbm[m]);
+      eirp_max_dbm = std::max(eirp_max_dbm, eirp_dbm[m] + radio::max_relative_gain_db(cell, 0.0, 360.0, -90.0, 90.0));
       need_bearing = need_bearing || radio::gain_uses_bearing(cell);
-      can_skip = can_skip && !cell.pattern;
       const int grp = groups ? groups->group_of_cell[members[m]] : -1;
       if (grp >= 0 && std::find(member_groups.begin(), member_groups.end(), grp) == member_groups.end())
         member_groups.push_back(grp);

@@ -252,6 +252,39 @@ double pattern_attenuation_db(const AntennaPattern& p, double azimuth_off_deg, d
   return std::min(ah + av, p.floor_db);
 }
 
+namespace {
+
+// The smallest value of interp(t, .) over [lo, hi] (hi - lo >= 360: every
+// angle): linear between the samples, it is the smallest of the two ends
+// and of the whole-degree samples between them.
+double min_over(const std::array<double, 360>& t, double lo, double hi) {
+  if (!(hi - lo < 360.0)) return *std::min_element(t.begin(), t.end());
+  if (hi < lo) hi = lo;
+  double m = std::min(interp(t, lo), interp(t, hi));
+  const double a = wrap360(lo);
+  const double k0 = std::floor(a) + 1.0;                                    // the first sample after lo
+  const int n = static_cast<int>(std::floor(a + (hi - lo)) - k0) + 1;      // samples up to hi (< 360)
+  for (int k = 0; k < n; ++k) m = std::min(m, t[static_cast<size_t>(static_cast<int>(k0 + k) % 360)]);
+  return m;
+}
+
+}  // namespace
+
+double pattern_min_attenuation_db(const AntennaPattern& p, double azimuth_lo_deg, double azimuth_hi_deg,
+                                  double depression_lo_deg, double depression_hi_deg, double electrical_tilt_deg,
+                                  double mechanical_tilt_deg) {
+  double h = 0.0, v = 0.0;
+  if (mechanical_tilt_deg != 0.0) {
+    h = *std::min_element(p.horizontal_db.begin(), p.horizontal_db.end());
+    v = *std::min_element(p.vertical_db.begin(), p.vertical_db.end());
+  } else {
+    const double shift = electrical_tilt_deg - p.electrical_tilt_deg;
+    h = min_over(p.horizontal_db, azimuth_lo_deg, azimuth_hi_deg);
+    v = min_over(p.vertical_db, depression_lo_deg - shift, depression_hi_deg - shift);
+  }
+  return std::min(h + v, p.floor_db);
+}
+
 AntennaPattern make_panel_pattern(const PanelSpec& s) {
   AntennaPattern p;
   p.name = s.name;

@@ -131,7 +131,12 @@ double relative_gain_db(const Cell& c, double bearing_deg, double depression_deg
 
 double max_relative_gain_db(const Cell& c, double bearing_lo_deg, double bearing_hi_deg, double depression_lo_deg,
                             double depression_hi_deg) {
-  if (c.pattern) return std::numeric_limits<double>::infinity();
+  if (c.pattern) {
+    // the bearings as azimuths off the boresight, as relative_gain_db()
+    const double az = c.azimuth_deg.value_or(0.0);
+    return -pattern_min_attenuation_db(*c.pattern, bearing_lo_deg - az, bearing_hi_deg - az, depression_lo_deg,
+                                       depression_hi_deg, c.tilt_deg, c.azimuth_deg ? c.mechanical_tilt_deg : 0.0);
+  }
   if (c.azimuth_deg && c.mechanical_tilt_deg != 0.0) return 0.0;
   double off = 0.0;  // smallest |phi| over the bearings (wrapped)
   if (c.azimuth_deg && bearing_hi_deg - bearing_lo_deg < 360.0) {

@@ -8,12 +8,14 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "phusong/engine/coverage.hpp"
 #include "phusong/propagation/model.hpp"
+#include "phusong/radio/antenna_pattern.hpp"
 #include "phusong/radio/cell.hpp"
 #include "test_support.hpp"
 
@@ -30,14 +32,21 @@ bool same_bytes(const Raster<T>& a, const Raster<T>& b) {
 }  // namespace
 
 TEST_CASE("compute_coverage: the cells it skips would not have changed any composite") {
+  // the project's panel pattern file, as a sites table's `pattern` column
+  // would give it
+  const auto panel = std::make_shared<const radio::AntennaPattern>(radio::make_panel_pattern(radio::PanelSpec{}));
   for (const bool sectors : {true, false})
+  for (const bool patterned : {false, true})
   for (const char* name : {"hata", "deygout", "p526", "p1812"}) {
     CAPTURE(name);
     CAPTURE(sectors);
+    CAPTURE(patterned);
     const Grid g = test::square_grid(121, 30.0);
     const Raster<float> dem = test::rolling_terrain(g);
     // Six three-sector (or omnidirectional) sites of two carriers on a
-    // lattice, overlapping.
+    // lattice, overlapping; the parametric pattern or the panel's file
+    // (electrically tilted by 4 degrees, or on an omni cell turned to
+    // bearing 0).
     std::vector<radio::Cell> cells;
     CellGroups groups;
     for (int k = 0; k < 6; ++k) {
@@ -54,6 +63,7 @@ TEST_CASE("compute_coverage: the cells it skips would not have changed any compo
         c.freq_mhz = 900.0;
         c.bandwidth_mhz = 10.0;
         c.eirp_dbm = 58.0;
+        if (patterned) c.pattern = panel;
         cells.push_back(c);
         groups.group_of_cell.push_back(k % 2);
       }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "phusong/radio/antenna_pattern.hpp"
 #include "phusong/radio/cell.hpp"
@@ -55,6 +56,21 @@ TEST_CASE("radio: location-probability margin is sigma times the normal quantile
   CHECK(std::isnan(normal_quantile(1.0)));
 }
 
+namespace {
+
+// A reproducible uniform draw in [lo, hi) (a 64-bit LCG's top 53 bits).
+struct Uniform {
+  std::uint64_t state;
+  double operator()(double lo, double hi) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return lo + (hi - lo) * static_cast<double>(state >> 11) / 9007199254740992.0;
+  }
+};
+
+double wrap360(double b) { return b - 360.0 * std::floor(b / 360.0); }
+
+}  // namespace
+
 TEST_CASE("radio: max_relative_gain_db bounds the gain over a box of bearings and depressions, and reaches it") {
   // Random parametric cells and boxes (bearings anywhere on the real line,
   // across north, up to and beyond a full turn); the gain on a 41 x 41 grid
@@ -62,12 +78,7 @@ TEST_CASE("radio: max_relative_gain_db bounds the gain over a box of bearings an
   // holds them, never exceeds the bound, and its largest value equals it
   // (no mechanical tilt: the bound is the gain at the box's point nearest
   // the main beam).
-  std::uint64_t state = 12345;
-  auto uniform = [&](double lo, double hi) {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return lo + (hi - lo) * static_cast<double>(state >> 11) / 9007199254740992.0;
-  };
-  auto wrap360 = [](double b) { return b - 360.0 * std::floor(b / 360.0); };
+  Uniform uniform{12345ULL};
   int reached = 0, mech = 0, sectors = 0;
   long above = 0;  // probes whose gain exceeds the bound
   for (int t = 0; t < 4000; ++t) {
@@ -110,7 +121,72 @@ TEST_CASE("radio: max_relative_gain_db bounds the gain over a box of bearings an
   MESSAGE("cells: ", sectors, " sectors (", mech, " with a mechanical tilt), the bound reached on ", reached);
   CHECK(above == 0);
   CHECK(reached == 4000 - mech);
-  Cell patterned;
-  patterned.pattern = std::make_shared<const AntennaPattern>();
-  CHECK(std::isinf(max_relative_gain_db(patterned, 0, 10, 0, 1)));
+}
+
+TEST_CASE("radio: max_relative_gain_db bounds a pattern file's gain over a box, and reaches it") {
+  // Random MSI-like patterns (cuts of random samples, so that the smallest
+  // attenuation often lies between the box's ends; some with no 0 dB
+  // sample), the project's panel pattern, random electrical tilts against
+  // the file's, omni and sector cells, some with a mechanical tilt.  The
+  // gain over the box's ends, a 21 x 21 grid and every whole-degree sample
+  // of both cuts inside it never exceeds the bound; without a mechanical
+  // tilt its largest value equals it (the samples hold both cuts' minima).
+  Uniform uniform{777ULL};
+  const auto panel = std::make_shared<const AntennaPattern>(make_panel_pattern(PanelSpec{}));
+  int reached = 0, mech = 0, cells = 0;
+  long above = 0, probes = 0;
+  for (int t = 0; t < 600; ++t) {
+    Cell c;
+    if (uniform(0, 1) < 0.2) {
+      c.pattern = panel;
+    } else {
+      AntennaPattern p;
+      const double base_db = uniform(0, 1) < 0.3 ? uniform(0.5, 6) : 0.0;  // no 0 dB sample
+      for (int i = 0; i < 360; ++i) {
+        p.horizontal_db[static_cast<size_t>(i)] = base_db + uniform(0, 30);
+        p.vertical_db[static_cast<size_t>(i)] = base_db + uniform(0, 30);
+      }
+      p.horizontal_db[static_cast<size_t>(uniform(0, 360))] = base_db;
+      p.electrical_tilt_deg = uniform(0, 1) < 0.5 ? 0.0 : uniform(0, 10);
+      p.floor_db = uniform(0, 1) < 0.3 ? base_db + uniform(5, 20) : base_db + 60.0;
+      c.pattern = std::make_shared<const AntennaPattern>(p);
+    }
+    if (uniform(0, 1) < 0.8) c.azimuth_deg = uniform(0, 360);
+    c.tilt_deg = uniform(-2, 12);
+    if (c.azimuth_deg && uniform(0, 1) < 0.1) {
+      c.mechanical_tilt_deg = uniform(1, 8);
+      ++mech;
+    }
+    ++cells;
+    const double b_lo = uniform(-400, 400);
+    const double width = uniform(0, 1) < 0.05 ? 360.0 : uniform(0, 1) < 0.5 ? uniform(0, 6) : uniform(0, 200);
+    const double dep_lo = uniform(-30, 30), dep_hi = dep_lo + (uniform(0, 1) < 0.3 ? 0.0 : uniform(0, 15));
+    const double bound = max_relative_gain_db(c, b_lo, b_lo + width, dep_lo, dep_hi);
+    // the probes: the ends, a grid, and the bearings and depressions where
+    // either cut has a sample
+    std::vector<double> bearings{b_lo, b_lo + width}, depressions{dep_lo, dep_hi};
+    for (int i = 0; i <= 20; ++i) {
+      bearings.push_back(b_lo + width * i / 20.0);
+      depressions.push_back(dep_lo + (dep_hi - dep_lo) * i / 20.0);
+    }
+    const double az = c.azimuth_deg.value_or(0.0);
+    for (double k = std::ceil(b_lo - az); k <= b_lo + width - az; k += 1.0) bearings.push_back(az + k);
+    const double shift = c.tilt_deg - c.pattern->electrical_tilt_deg;
+    for (double k = std::ceil(dep_lo - shift); k <= dep_hi - shift; k += 1.0) depressions.push_back(k + shift);
+    double best = -1e300;
+    for (double b : bearings)
+      for (double dep : depressions) {
+        if (b < b_lo || b > b_lo + width || dep < dep_lo || dep > dep_hi) continue;
+        const double gain = relative_gain_db(c, wrap360(b), dep);
+        ++probes;
+        if (gain > bound + 1e-9) ++above;
+        best = std::max(best, gain);
+      }
+    CHECK(bound <= 0.0);
+    if (c.mechanical_tilt_deg == 0.0 || !c.azimuth_deg) reached += std::abs(best - bound) <= 1e-9;
+  }
+  MESSAGE("pattern cells: ", cells, " (", mech, " with a mechanical tilt), ", probes, " probes, the bound reached on ",
+          reached);
+  CHECK(above == 0);
+  CHECK(reached == cells - mech);
 }

@@ -76,6 +76,19 @@ double vertical_attenuation_db(const AntennaPattern& p, double angle_deg);
 double pattern_attenuation_db(const AntennaPattern& p, double azimuth_off_deg, double depression_deg,
                               double electrical_tilt_deg, double mechanical_tilt_deg);
 
+// A lower bound of pattern_attenuation_db() over every direction with an
+// azimuth off the boresight in [azimuth_lo_deg, azimuth_hi_deg] (any real
+// values, azimuth_hi_deg - azimuth_lo_deg in [0, 360]; 360 or more: every
+// azimuth) and a depression in [depression_lo_deg, depression_hi_deg]:
+// min(H + V, A_max), H and V the smallest values of the two cuts over the
+// ranges (the cuts being linear between their 1-degree samples, the
+// smallest of the ends and the samples between them).  With a mechanical
+// downtilt (azimuth and depression mixed) H and V are the cuts' smallest
+// values overall.  Exact up to the roundings of the interpolation (ulps).
+double pattern_min_attenuation_db(const AntennaPattern& p, double azimuth_lo_deg, double azimuth_hi_deg,
+                                  double depression_lo_deg, double depression_hi_deg, double electrical_tilt_deg,
+                                  double mechanical_tilt_deg);
+
 // Rotates a direction (azimuth off boresight, depression) into the frame of
 // an antenna mechanically downtilted by tilt_deg; returns {azimuth, depression}
 // in that frame, degrees.
