@@ -273,16 +273,57 @@ double min_over(const std::array<double, 360>& t, double lo, double hi) {
 double pattern_min_attenuation_db(const AntennaPattern& p, double azimuth_lo_deg, double azimuth_hi_deg,
                                   double depression_lo_deg, double depression_hi_deg, double electrical_tilt_deg,
                                   double mechanical_tilt_deg) {
-  double h = 0.0, v = 0.0;
-  if (mechanical_tilt_deg != 0.0) {
-    h = *std::min_element(p.horizontal_db.begin(), p.horizontal_db.end());
-    v = *std::min_element(p.vertical_db.begin(), p.vertical_db.end());
-  } else {
-    const double shift = electrical_tilt_deg - p.electrical_tilt_deg;
-    h = min_over(p.horizontal_db, azimuth_lo_deg, azimuth_hi_deg);
-    v = min_over(p.vertical_db, depression_lo_deg - shift, depression_hi_deg - shift);
-  }
+  const auto box = mechanical_tilt_cover(azimuth_lo_deg, azimuth_hi_deg, depression_lo_deg, depression_hi_deg,
+                                         mechanical_tilt_deg);
+  const double shift = electrical_tilt_deg - p.electrical_tilt_deg;
+  const double h = min_over(p.horizontal_db, box[0], box[1]);
+  const double v = min_over(p.vertical_db, box[2] - shift, box[3] - shift);
   return std::min(h + v, p.floor_db);
+}
+
+std::array<double, 4> mechanical_tilt_cover(double az_lo, double az_hi, double dep_lo, double dep_hi, double tilt) {
+  if (tilt == 0.0) return {az_lo, az_hi, dep_lo, dep_hi};
+  const double t = std::abs(tilt) * (1.0 + 1e-12) + 1e-9;  // degrees, a little wide
+  const double e = std::max(std::abs(dep_lo), std::abs(dep_hi));
+  double az_pad = 180.0;  // every azimuth: the cap holds a pole
+  if (e + t < 90.0) {
+    const double q = std::sin(t * kDeg) / std::cos(e * kDeg);
+    if (q < 1.0) az_pad = std::asin(q) / kDeg * (1.0 + 1e-12) + 1e-9;
+  }
+  // the depression in the antenna's frame, -asin(up) with up = cos(dep)
+  // cos(az) sin(tilt) - sin(dep) cos(tilt) (rotate_for_mechanical_tilt):
+  // linear in cos(az), and falling with dep where |dep| < 90 - |tilt|
+  // (|tan dep tan tilt| < 1), so its extremes over the box lie at the ends
+  // of the depressions and of cos(az)'s range; elsewhere the cap's bound
+  double d_lo = dep_lo - t, d_hi = dep_hi + t;
+  if (e + t < 90.0 && az_hi - az_lo < 360.0) {
+    auto holds = [&](double a) { return std::floor((az_hi - a) / 360.0) >= std::ceil((az_lo - a) / 360.0); };
+    const double c_ends[2] = {std::cos(az_lo * kDeg), std::cos(az_hi * kDeg)};
+    const double c_max = holds(0.0) ? 1.0 : std::max(c_ends[0], c_ends[1]);
+    const double c_min = holds(180.0) ? -1.0 : std::min(c_ends[0], c_ends[1]);
+    const double st = std::sin(tilt * kDeg), ct = std::cos(tilt * kDeg);
+    auto up = [&](double ca, double dep) { return std::cos(dep * kDeg) * ca * st - std::sin(dep * kDeg) * ct; };
+    const double up_max = std::max(up(c_max, dep_lo), up(c_min, dep_lo));
+    const double up_min = std::min(up(c_max, dep_hi), up(c_min, dep_hi));
+    d_lo = std::max(d_lo, -std::asin(std::clamp(up_max, -1.0, 1.0)) / kDeg - 1e-9);
+    d_hi = std::min(d_hi, -std::asin(std::clamp(up_min, -1.0, 1.0)) / kDeg + 1e-9);
+    // the azimuth in the antenna's frame, atan2(Y, X) with Y = cos(dep)
+    // sin(az), X = cos(dep) cos(az) cos(tilt) + sin(dep) sin(tilt): its
+    // derivative in az is cos(dep) (cos(dep) cos(tilt) + cos(az) sin(dep)
+    // sin(tilt)) / (X^2 + Y^2) > 0 there, in dep -sin(az) sin(tilt) /
+    // (X^2 + Y^2): so its least value lies at az_lo and a depression end,
+    // its largest at az_hi and one (unwrapped next to az: they differ by
+    // less than the cap's pad)
+    auto az2 = [&](double az, double dep) {
+      const double a = rotate_for_mechanical_tilt(az, dep, tilt)[0];
+      return az + wrap180(a - az);
+    };
+    const double a_lo = std::min(az2(az_lo, dep_lo), az2(az_lo, dep_hi)) - 1e-9;
+    const double a_hi = std::max(az2(az_hi, dep_lo), az2(az_hi, dep_hi)) + 1e-9;
+    return {std::max(a_lo, az_lo - az_pad), std::min(a_hi, az_hi + az_pad), d_lo, d_hi};
+  }
+  if (az_hi - az_lo + 2.0 * az_pad >= 360.0) return {az_lo, az_lo + 360.0, d_lo, d_hi};
+  return {az_lo - az_pad, az_hi + az_pad, d_lo, d_hi};
 }
 
 AntennaPattern make_panel_pattern(const PanelSpec& s) {

@@ -137,14 +137,24 @@ double max_relative_gain_db(const Cell& c, double bearing_lo_deg, double bearing
     return -pattern_min_attenuation_db(*c.pattern, bearing_lo_deg - az, bearing_hi_deg - az, depression_lo_deg,
                                        depression_hi_deg, c.tilt_deg, c.azimuth_deg ? c.mechanical_tilt_deg : 0.0);
   }
-  if (c.azimuth_deg && c.mechanical_tilt_deg != 0.0) return 0.0;
+  // a mechanical downtilt: the directions in the antenna's frame
+  // (relative_gain_db rotates them first) lie in the cover of the box
+  double az_lo = bearing_lo_deg, az_hi = bearing_hi_deg;
+  if (c.azimuth_deg && c.mechanical_tilt_deg != 0.0) {
+    const auto box = mechanical_tilt_cover(bearing_lo_deg - *c.azimuth_deg, bearing_hi_deg - *c.azimuth_deg,
+                                           depression_lo_deg, depression_hi_deg, c.mechanical_tilt_deg);
+    az_lo = box[0] + *c.azimuth_deg;
+    az_hi = box[1] + *c.azimuth_deg;
+    depression_lo_deg = box[2];
+    depression_hi_deg = box[3];
+  }
   double off = 0.0;  // smallest |phi| over the bearings (wrapped)
-  if (c.azimuth_deg && bearing_hi_deg - bearing_lo_deg < 360.0) {
+  if (c.azimuth_deg && az_hi - az_lo < 360.0) {
     // the interval as angles from the azimuth, phi in [lo, lo + width],
     // lo in [-180, 180); |phi| (wrapped) is smallest at an end unless the
     // interval holds a multiple of 360 (the main beam)
-    const double width = std::max(bearing_hi_deg - bearing_lo_deg, 0.0);
-    double lo = bearing_lo_deg - *c.azimuth_deg;
+    const double width = std::max(az_hi - az_lo, 0.0);
+    double lo = az_lo - *c.azimuth_deg;
     lo -= 360.0 * std::floor((lo + 180.0) / 360.0);
     const double hi = lo + width;
     if (!(lo <= 0.0 && hi >= 0.0) && !(hi >= 360.0)) {

@@ -37,16 +37,19 @@ TEST_CASE("compute_coverage: the cells it skips would not have changed any compo
   const auto panel = std::make_shared<const radio::AntennaPattern>(radio::make_panel_pattern(radio::PanelSpec{}));
   for (const bool sectors : {true, false})
   for (const bool patterned : {false, true})
+  for (const double mech_deg : {0.0, 3.0})
   for (const char* name : {"hata", "deygout", "p526", "p1812"}) {
+    if (mech_deg != 0.0 && !sectors) continue;  // sectors only
     CAPTURE(name);
     CAPTURE(sectors);
     CAPTURE(patterned);
+    CAPTURE(mech_deg);
     const Grid g = test::square_grid(121, 30.0);
     const Raster<float> dem = test::rolling_terrain(g);
     // Six three-sector (or omnidirectional) sites of two carriers on a
     // lattice, overlapping; the parametric pattern or the panel's file
     // (electrically tilted by 4 degrees, or on an omni cell turned to
-    // bearing 0).
+    // bearing 0); sectors also mechanically tilted by 3 degrees.
     std::vector<radio::Cell> cells;
     CellGroups groups;
     for (int k = 0; k < 6; ++k) {
@@ -64,6 +67,7 @@ TEST_CASE("compute_coverage: the cells it skips would not have changed any compo
         c.bandwidth_mhz = 10.0;
         c.eirp_dbm = 58.0;
         if (patterned) c.pattern = panel;
+        c.mechanical_tilt_deg = mech_deg;
         cells.push_back(c);
         groups.group_of_cell.push_back(k % 2);
       }

@@ -83,11 +83,25 @@ double pattern_attenuation_db(const AntennaPattern& p, double azimuth_off_deg, d
 // min(H + V, A_max), H and V the smallest values of the two cuts over the
 // ranges (the cuts being linear between their 1-degree samples, the
 // smallest of the ends and the samples between them).  With a mechanical
-// downtilt (azimuth and depression mixed) H and V are the cuts' smallest
-// values overall.  Exact up to the roundings of the interpolation (ulps).
+// downtilt, over mechanical_tilt_cover() of the box (the directions in the
+// antenna's frame).  Without one exact up to the roundings of the
+// interpolation (ulps).
 double pattern_min_attenuation_db(const AntennaPattern& p, double azimuth_lo_deg, double azimuth_hi_deg,
                                   double depression_lo_deg, double depression_hi_deg, double electrical_tilt_deg,
                                   double mechanical_tilt_deg);
+
+// A box of directions in the frame of an antenna mechanically downtilted by
+// tilt_deg that holds every direction of the box azimuth_lo_deg ..
+// azimuth_hi_deg (off the boresight) x depression_lo_deg ..
+// depression_hi_deg after rotate_for_mechanical_tilt().  The rotation moves
+// a direction by at most |tilt| on the sphere, so the depression by at most
+// |tilt| and, for a direction whose depression is at most e in magnitude,
+// the azimuth by at most asin(sin |tilt| / cos e) (the azimuths of a cap of
+// angular radius |tilt|; every azimuth when it holds a pole).  Returns
+// {azimuth_lo, azimuth_hi, depression_lo, depression_hi}, degrees, a little
+// wide against roundings; the same box when tilt_deg is 0.
+std::array<double, 4> mechanical_tilt_cover(double azimuth_lo_deg, double azimuth_hi_deg, double depression_lo_deg,
+                                            double depression_hi_deg, double tilt_deg);
 
 // Rotates a direction (azimuth off boresight, depression) into the frame of
 // an antenna mechanically downtilted by tilt_deg; returns {azimuth, depression}

@@ -68,10 +68,10 @@ double relative_gain_db(const Cell& c, double bearing_deg, double depression_deg
 // values, bearing_hi_deg - bearing_lo_deg in [0, 360]; 360 or more: every
 // bearing) and a depression in [depression_lo_deg, depression_hi_deg]:
 // the parametric pattern's gain at the point of the box nearest the main
-// beam (each of A_H and A_V falls with the angle from it).  With a
-// mechanical downtilt (bearing and depression mixed) the pattern's peak,
-// 0 dB.  With a pattern file, minus pattern_min_attenuation_db() over the
-// box (antenna_pattern.hpp).  Never above 0 dB.
+// beam (each of A_H and A_V falls with the angle from it); with a
+// mechanical downtilt (bearing and depression mixed), over the box's
+// mechanical_tilt_cover() (antenna_pattern.hpp).  With a pattern file,
+// minus pattern_min_attenuation_db() over the box.  Never above 0 dB.
 double max_relative_gain_db(const Cell& c, double bearing_lo_deg, double bearing_hi_deg, double depression_lo_deg,
                             double depression_hi_deg);
 // False when relative_gain_db() ignores the bearing: an omnidirectional
