@@ -285,8 +285,10 @@ std::array<double, 4> mechanical_tilt_cover(double az_lo, double az_hi, double d
   if (tilt == 0.0) return {az_lo, az_hi, dep_lo, dep_hi};
   const double t = std::abs(tilt) * (1.0 + 1e-12) + 1e-9;  // degrees, a little wide
   const double e = std::max(std::abs(dep_lo), std::abs(dep_hi));
+  // the cap of directions within t of the box leaves out both poles
+  const bool off_poles = e + t < 90.0;
   double az_pad = 180.0;  // every azimuth: the cap holds a pole
-  if (e + t < 90.0) {
+  if (off_poles) {
     const double q = std::sin(t * kDeg) / std::cos(e * kDeg);
     if (q < 1.0) az_pad = std::asin(q) / kDeg * (1.0 + 1e-12) + 1e-9;
   }
@@ -296,7 +298,7 @@ std::array<double, 4> mechanical_tilt_cover(double az_lo, double az_hi, double d
   // (|tan dep tan tilt| < 1), so its extremes over the box lie at the ends
   // of the depressions and of cos(az)'s range; elsewhere the cap's bound
   double d_lo = dep_lo - t, d_hi = dep_hi + t;
-  if (e + t < 90.0 && az_hi - az_lo < 360.0) {
+  if (off_poles && az_hi - az_lo < 360.0) {
     auto holds = [&](double a) { return std::floor((az_hi - a) / 360.0) >= std::ceil((az_lo - a) / 360.0); };
     const double c_ends[2] = {std::cos(az_lo * kDeg), std::cos(az_hi * kDeg)};
     const double c_max = holds(0.0) ? 1.0 : std::max(c_ends[0], c_ends[1]);
