@@ -60,6 +60,9 @@ def main():
                     continue
                 e = np.abs(x0 + (x1 - x0) * f - line[j + 1:j + k])
                 errs.append(e[~np.isnan(e)])
+        if not errs:
+            print(f"one cell in {k:2d}: no two knots {k} cells apart hold values")
+            continue
         e = np.concatenate(errs)
         print(f"one cell in {k:2d}: {e.size} cells interpolated; within 1 dB {100 * np.mean(e <= 1.0):.2f} %, "
               f"beyond 6 dB {100 * np.mean(e > 6.0):.2f} %, p99 |error| {np.percentile(e, 99):.2f} dB")
