@@ -359,7 +359,10 @@ class DeygoutKernel final : public prop::RayKernel {
 class P526Kernel : public prop::RayKernel {
  public:
   static constexpr double kMaxErrorDb = 3.0;
-  static constexpr double kSumErrorShare = 0.25;
+  // Shares of the worst case of the smooth surface's sums (smooth_term()):
+  // what the first-order lateral correction leaves, and the sampling phase.
+  static constexpr double kLateralShare = 0.1;
+  static constexpr double kPhaseShare = 0.1;
 
   explicit P526Kernel(const prop::LinkParams& p) : P526Kernel(p, p.k_factor * prop::kEarthRadiusM / 1000.0) {}
   // with the effective earth radius ae_km (P.1812: from delta_n)
@@ -386,7 +389,10 @@ class P526Kernel : public prop::RayKernel {
     e2a_.assign(1, 0.0);
     e1b_.assign(1, 0.0);
     e2b_.assign(1, 0.0);
-    last_e_s_ = last_e_a_ = last_e_b_ = 0.0;
+    e1c_.assign(1, 0.0);
+    e2c_.assign(1, 0.0);
+    last_e_s_ = last_e_a_ = last_e_b_ = last_e_c_ = 0.0;
+    offset_m_ = 0.0;
     bounds_.clear();
     tail_.n = 0;
     line_ = nullptr;
@@ -394,28 +400,36 @@ class P526Kernel : public prop::RayKernel {
 
   bool wants_slopes() const noexcept override { return true; }
   bool wants_neighbourhood_slopes() const noexcept override { return true; }
-  void push_slopes(const double* slope, const double* /*lateral*/, int first, int end) noexcept override {
+  void push_slopes(const double* slope, const double* lateral, int first, int end) noexcept override {
     // the trapezoid sums (as v1_, v2_) of each sample's slope bound and of
-    // that times its distance: how far v1, v2 could move on the cell's line
+    // that times its distance: how far v1, v2 could move on the cell's line;
+    // and of its distance times the terrain's derivative across the ray: how
+    // far they move to first order (smooth_term())
     for (int i = first; i < end; ++i) {
       const std::size_t j = e1a_.size();  // the sample these slopes belong to
       const double si = j >= 1 && j <= curved_.s.size() ? curved_.s[j - 1] : 0.0;
-      const double a = si * slope[i], b = slope[i];
+      const double a = si * slope[i], b = slope[i], c = si * lateral[i];
       const double step = si - last_e_s_;
       e1a_.push_back(e1a_.back() + step * (a + last_e_a_));
       e2a_.push_back(e2a_.back() + step * (a * (2.0 * si + last_e_s_) + last_e_a_ * (si + 2.0 * last_e_s_)));
       e1b_.push_back(e1b_.back() + step * (b + last_e_b_));
       e2b_.push_back(e2b_.back() + step * (b * (2.0 * si + last_e_s_) + last_e_b_ * (si + 2.0 * last_e_s_)));
+      e1c_.push_back(e1c_.back() + step * (c + last_e_c_));
+      e2c_.push_back(e2c_.back() + step * (c * (2.0 * si + last_e_s_) + last_e_c_ * (si + 2.0 * last_e_s_)));
       last_e_s_ = si;
       last_e_a_ = a;
       last_e_b_ = b;
+      last_e_c_ = c;
     }
     beside_.push(slope, first, end);
   }
   void push_neighbourhood_slopes(const double* slope5, int first, int end) noexcept override {
     beside_.push_near(slope5, first, end);
   }
-  void cell_offset(double offset_m) noexcept override { beside_.offset_m = std::abs(offset_m); }
+  void cell_offset(double offset_m) noexcept override {
+    beside_.offset_m = std::abs(offset_m);
+    offset_m_ = offset_m;
+  }
 
   int tail_samples() const noexcept override { return kCellTail; }
   void cell_tail(const double* h, int count, int total) noexcept override { tail_.set(h, count, total); }
@@ -554,8 +568,16 @@ class P526Kernel : public prop::RayKernel {
       const double dt = stim_k >= 0 ? height_error(stim_k, d) / curved_.s[stim_k] : 0.0;
       const double dt_up = std::max(dt, beside_.max_slope(base) * (beside_.offset_m + step_m()) / d);
       const double dr = srim_k >= 0 ? height_error(srim_k, d) / (d - curved_.s[srim_k]) : 0.0;
-      if (dt_up > 0.0 || dr > 0.0) {
-        const double hi = prop::p526::bullington_trans_horizon(stim + dt_up, srim + dr, d, hts_, hrs, f_ghz_).loss_db;
+      // (Srim upwards: also any ray sample raised by its own error, over its
+      // distance from the receiver; the last kCellTail ray samples one by
+      // one, those before them by the steepest slope bound up to there)
+      double dr_up = dr;
+      const int lo = std::max(0, base - kCellTail);
+      for (int k = lo; k < base; ++k) dr_up = std::max(dr_up, height_error(k, d) / (d - curved_.s[k]));
+      if (lo > 0)
+        dr_up = std::max(dr_up, beside_.max_slope(lo) * (beside_.offset_m + 0.5 * step_m()) / (d - curved_.s[lo - 1]));
+      if (dt_up > 0.0 || dr_up > 0.0) {
+        const double hi = prop::p526::bullington_trans_horizon(stim + dt_up, srim + dr_up, d, hts_, hrs, f_ghz_).loss_db;
         // (below the straight line, the path could be in line of sight: as low as 0 dB)
         const double lo =
             stim - dt >= str ? prop::p526::bullington_trans_horizon(stim - dt, srim - dr, d, hts_, hrs, f_ghz_).loss_db
@@ -796,19 +818,31 @@ class P526Kernel : public prop::RayKernel {
       ps = s1;
       ph = h1;
     };
+    // the ray's part moved to the cell's line to first order: sample i lies
+    // offset s_i / d beside the line's, across the ray
+    if (static_cast<std::size_t>(base) < e1c_.size()) {
+      const double fc = offset_m_ / d;
+      v1 += fc * e1c_[static_cast<std::size_t>(base)];
+      v2 += fc * e2c_[static_cast<std::size_t>(base)];
+    }
     for (int j = 0; j < nt; ++j) segment(ts[j], th[j]);
     segment(d, zc);
     const double hst = (2.0 * v1 * d - v2) / (d * d);
     const double hsr = (v2 - v1 * d) / (d * d);
-    // how far they could be off on the cell's line: kSumErrorShare of the
-    // sums' worst case (every sample's height_error() with the same sign).
-    // Without it a cell of the Alps had hsr 10 m off and the spherical-earth
-    // term 7.3 dB; the whole worst case cost half the throughput, a quarter
-    // of it a fifth, for the same agreement on the tests' tiles.
+    // how far they could still be off on the cell's line: shares of the
+    // sums' worst case (every sample's height_error() with the same sign),
+    // kLateralShare of its across-the-ray part (what the first-order
+    // correction leaves) and kPhaseShare of its sampling-phase part.
+    // Without any, a cell of the Alps had hsr 10 m off and the
+    // spherical-earth term 7.3 dB (8.2 dB with the correction); the whole
+    // worst case cost half the throughput.  Before the correction the
+    // shares were 0.25 each: p526 handed 2.8 % of the cells of the
+    // throughput benchmark (Brindabella, 30 m, 30 km) to the exact
+    // computation, now 1.4 %, for the same agreement (docs/performance.md).
     double dhst = 0.0, dhsr = 0.0;
     if (static_cast<std::size_t>(base) < e1a_.size()) {
       const auto b = static_cast<std::size_t>(base);
-      const double fa = kSumErrorShare * beside_.offset_m / d, fb = kSumErrorShare * 0.5 * step_m();
+      const double fa = kLateralShare * beside_.offset_m / d, fb = kPhaseShare * 0.5 * step_m();
       const double dv1 = fa * e1a_[b] + fb * e1b_[b], dv2 = fa * e2a_[b] + fb * e2b_[b];
       dhst = (2.0 * dv1 * d + dv2) / (d * d);
       dhsr = (dv2 + dv1 * d) / (d * d);
@@ -967,8 +1001,9 @@ class P526Kernel : public prop::RayKernel {
   int stim_arg_ = -1;
   std::vector<int> stim_arg_upto_;  // the sample of stim0_ after sample i (-1: none)
   BesideRay beside_;
-  std::vector<double> e1a_{0.0}, e2a_{0.0}, e1b_{0.0}, e2b_{0.0};  // (push_slopes)
-  double last_e_s_ = 0.0, last_e_a_ = 0.0, last_e_b_ = 0.0;
+  std::vector<double> e1a_{0.0}, e2a_{0.0}, e1b_{0.0}, e2b_{0.0}, e1c_{0.0}, e2c_{0.0};  // (push_slopes)
+  double last_e_s_ = 0.0, last_e_a_ = 0.0, last_e_b_ = 0.0, last_e_c_ = 0.0;
+  double offset_m_ = 0.0;  // the cell's signed offset from the ray (cell_offset)
   LineBounds bounds_;
   const CellLine* line_ = nullptr;
   CellTail tail_;

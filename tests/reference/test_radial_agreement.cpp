@@ -62,14 +62,26 @@ std::string describe(const std::string& model, const Agreement& a, double t_exac
   return s.str();
 }
 
+// A tile of ../shared/geodata/terrain in its working CRS at resolution_m.
+Dem load_tile(const char* file, double resolution_m) {
+  DemRequest req;
+  req.path = test::shared_path(std::string("geodata/terrain/") + file).string();
+  req.resolution_m = resolution_m;
+  return load_dem(req);
+}
+
 const Dem& brindabella() {
-  static const Dem dem = [] {
-    DemRequest req;
-    req.path = test::shared_path("geodata/terrain/srtm3_S36E149_brindabella.tif").string();
-    req.resolution_m = 90.0;
-    return load_dem(req);
-  }();
+  static const Dem dem = load_tile("srtm3_S36E149_brindabella.tif", 90.0);
   return dem;
+}
+
+// The link of the agreement tests: 1800 MHz, tx 30 m, rx 1.5 m.
+prop::LinkParams test_link() {
+  prop::LinkParams link;
+  link.freq_mhz = 1800.0;
+  link.tx_height_m = 30.0;
+  link.rx_height_m = 1.5;
+  return link;
 }
 
 double secs_since(std::chrono::steady_clock::time_point t0) {
@@ -171,10 +183,7 @@ TEST_CASE("radial agreement with the exact engine on real terrain, every ray ker
   // A ridge-top site, a valley site and a plateau-edge site.
   const std::pair<double, double> sites_ll[] = {{149.30, -35.55}, {149.55, -35.40}, {149.70, -35.70}};
   const double radius_m = 25000.0;
-  prop::LinkParams link;
-  link.freq_mhz = 1800.0;
-  link.tx_height_m = 30.0;
-  link.rx_height_m = 1.5;
+  const prop::LinkParams link = test_link();
   for (const std::string& name : prop::model_names()) {
     CAPTURE(name);
     auto model = prop::make_model(name);
@@ -222,16 +231,10 @@ TEST_CASE("radial hata, deygout, p526, itm and p1812 meet the contract on the st
   // on Brindabella, the ITM and Deygout kernels' line searches there too.  All
   // five meet the contract on this tile.
   PHUSONG_REQUIRE_SHARED();
-  DemRequest req;
-  req.path = test::shared_path("geodata/terrain/srtm3_N46E008_swiss_alps.tif").string();
-  req.resolution_m = 90.0;
-  const Dem dem = load_dem(req);
+  const Dem dem = load_tile("srtm3_N46E008_swiss_alps.tif", 90.0);
   const Raster<float>& z = dem.elevation_m;
   const Grid& g = z.grid();
-  prop::LinkParams link;
-  link.freq_mhz = 1800.0;
-  link.tx_height_m = 30.0;
-  link.rx_height_m = 1.5;
+  const prop::LinkParams link = test_link();
   for (const std::string name : {"hata", "deygout", "p526", "itm", "p1812"}) {
     auto model = prop::make_model(name);
     Agreement a;
@@ -244,6 +247,27 @@ TEST_CASE("radial hata, deygout, p526, itm and p1812 meet the contract on the st
     MESSAGE(describe(name + ", Swiss Alps", a, 0, 0));
     check_contract(a, 500000);
   }
+}
+
+TEST_CASE("radial p526 meets the contract on the district benchmark's terrain at 30 m") {
+  // The 1" synthetic ridge warped to 30 m (tools/bench_district.py's
+  // terrain): a receiver in a valley 7.1 km from the site, whose horizon on
+  // its own line is a steep slope about 500 m away, just beyond the 16 tail
+  // samples.  The ray beside it stood lower there (Srim 19.5 against 27.7
+  // m/km), and with only the chosen horizon sample's own error checked the
+  // kernel gave 147.8 dB for the exact engine's 154.4 (6.6 dB off); Srim is
+  // now also checked upwards for every ray sample (kernels_diffraction.cpp).
+  PHUSONG_REQUIRE_SHARED();
+  const Dem dem = load_tile("synthetic_ridge_1s.tif", 30.0);
+  const Raster<float>& z = dem.elevation_m;
+  const Grid& g = z.grid();
+  const prop::LinkParams link = test_link();
+  auto model = prop::make_model("p526");
+  const double x = g.x_min + g.dx * g.cols * 0.3, y = g.y_top() - g.dy * g.rows * 0.3;
+  Agreement a;
+  accumulate(path_loss_exact(z, x, y, *model, link, 8000.0), path_loss_radial(z, x, y, *model, link, 8000.0), a);
+  MESSAGE(describe("p526, synthetic ridge 1\" at 30 m", a, 0, 0));
+  check_contract(a, 200000);
 }
 
 TEST_CASE("radial p1812 at 10 % of the time (Ldβ with aβ, and ducting) meets the contract") {
