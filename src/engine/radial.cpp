@@ -163,6 +163,63 @@ SlopeField slope_field(const Raster<float>& dem, int ra, int rb, int ca, int cb)
   return f;
 }
 
+// Where the window has NaN (Setup::nan_free false): cells within kNearNan
+// cells (either axis) of an unknown DEM value, over the rays' square plus
+// that margin.  A cell's own line (the exact engine's profile) passes within
+// 1.5 cells of the ray's samples (LineBoundsT::held_factor), so the floors of
+// their positions differ by at most 2 and a line sample's bilinear
+// neighbours lie within 3 cells of the square of the ray's sample there: a
+// ray whose samples so far all fall on squares not near NaN, ending at a
+// cell not near NaN, has every line sample of that cell known.
+constexpr int kNearNan = 3;
+struct NearNan {
+  int r0 = 0, c0 = 0, rows = 0, cols = 0;
+  std::vector<unsigned char> v;  // 1: within kNearNan of a NaN (or off the mask)
+  bool at(int r, int c) const {
+    r -= r0;
+    c -= c0;
+    if (r < 0 || c < 0 || r >= rows || c >= cols) return true;
+    return v[static_cast<std::size_t>(r) * static_cast<std::size_t>(cols) + static_cast<std::size_t>(c)] != 0;
+  }
+  // the square of fractional position (fc, fr) (cell centres at integers)
+  bool at_f(double fc, double fr) const {
+    return at(static_cast<int>(std::floor(fr)), static_cast<int>(std::floor(fc)));
+  }
+};
+// The mask over rows r0 - n - 1 - kNearNan .. r0 + n + 1 + kNearNan and the
+// same columns: a NaN cell dilated by kNearNan each way (rows, then columns).
+NearNan near_nan_mask(const Raster<float>& dem, int r0, int c0, int n) {
+  NearNan m;
+  const int k = n + 1 + kNearNan;
+  m.r0 = r0 - k;
+  m.c0 = c0 - k;
+  m.rows = m.cols = 2 * k + 1;
+  const auto cols = static_cast<std::size_t>(m.cols);
+  std::vector<unsigned char> nan(static_cast<std::size_t>(m.rows) * cols, 0), rows_done(nan.size(), 0);
+  for (int i = 0; i < m.rows; ++i)
+    for (int j = 0; j < m.cols; ++j) {
+      const int r = m.r0 + i, c = m.c0 + j;
+      nan[static_cast<std::size_t>(i) * cols + static_cast<std::size_t>(j)] =
+          dem.in_bounds(r, c) && std::isnan(dem.at(r, c)) ? 1 : 0;
+    }
+  for (int i = 0; i < m.rows; ++i)
+    for (int j = 0; j < m.cols; ++j) {
+      unsigned char any = 0;
+      for (int t = std::max(0, i - kNearNan); t <= std::min(m.rows - 1, i + kNearNan); ++t)
+        any |= nan[static_cast<std::size_t>(t) * cols + static_cast<std::size_t>(j)];
+      rows_done[static_cast<std::size_t>(i) * cols + static_cast<std::size_t>(j)] = any;
+    }
+  m.v.assign(nan.size(), 0);
+  for (int i = 0; i < m.rows; ++i)
+    for (int j = 0; j < m.cols; ++j) {
+      unsigned char any = 0;
+      for (int t = std::max(0, j - kNearNan); t <= std::min(m.cols - 1, j + kNearNan); ++t)
+        any |= rows_done[static_cast<std::size_t>(i) * cols + static_cast<std::size_t>(t)];
+      m.v[static_cast<std::size_t>(i) * cols + static_cast<std::size_t>(j)] = any;
+    }
+  return m;
+}
+
 struct Setup {
   const Raster<float>& dem;
   const prop::Model& model;
@@ -184,6 +241,8 @@ struct Setup {
   CellWindow out = {};
   // for a kernel that wants neighbourhood slopes, else null
   const SlopeField* slopes5 = nullptr;
+  // where the window has NaN (nan_free false), else null
+  const NearNan* near_nan = nullptr;
 };
 
 // Stores grid cell (r, c)'s value in the output raster; nothing outside its
@@ -511,14 +570,24 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
       w.slope.assign(1, gr.bound);
       w.lateral.assign(1, gr.along);
     }
+    // Near unknown terrain (NearNan) the cell's own line can cross a NaN the
+    // ray misses, or miss one the ray crosses: from the first ray sample on
+    // a square near NaN (or a NaN sample) on, and for cells near NaN, each
+    // cell is computed exactly (its own line decides whether it is known).
+    bool clear = true, broken = false;
+    prop::PathLoss exact;
+    exact.exact_needed = true;
     for (const RayCell& cell : w.cells) {
       const int need = interior_count(cell.d);
-      bool broken = false;
-      while (pushed < need) {
+      while (!broken && pushed < need) {
         const double z = sample(pushed + 1);
         if (std::isnan(z)) {
           broken = true;
           break;
+        }
+        if (clear && s.near_nan) {
+          const double t = (pushed + 1) * step;
+          clear = !s.near_nan->at_f(g.col_f(s.tx_x + ux * t) - 0.5, g.row_f(s.tx_y + uy * t) - 0.5);
         }
         ++pushed;
         k.push_samples(w.z.data(), pushed, pushed + 1, step);
@@ -534,7 +603,10 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
           }
         }
       }
-      if (broken) return;  // every farther cell's profile crosses unknown terrain
+      if (broken || !clear || (s.near_nan && s.near_nan->at(cell.r, cell.c))) {
+        put(s, loss, cell.r, cell.c, cell_loss(s, exact, cell, w.prof, w.stats));
+        continue;
+      }
       offer_offset(cell);
       offer_tail(cell, need);
       put(s, loss, cell.r, cell.c, cell_loss(s, k.query(cell.d, cell.zc), cell, w.prof, w.stats));
@@ -542,10 +614,25 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
     return;
   }
 
-  // Fallback: the model on the receiver's profile, samples respaced uniformly.
+  // Fallback: the model on the receiver's profile, samples respaced uniformly
+  // (near unknown terrain, as above, the exact computation).
   prop::Profile& prof = w.prof;
+  bool clear = true;
+  int checked = 0;
+  prop::PathLoss exact;
+  exact.exact_needed = true;
   for (const RayCell& cell : w.cells) {
     const int need = interior_count(cell.d);
+    if (s.near_nan) {
+      for (; clear && checked < need; ++checked) {
+        const double t = (checked + 1) * step;
+        clear = !s.near_nan->at_f(g.col_f(s.tx_x + ux * t) - 0.5, g.row_f(s.tx_y + uy * t) - 0.5);
+      }
+      if (!clear || s.near_nan->at(cell.r, cell.c)) {
+        put(s, loss, cell.r, cell.c, cell_loss(s, exact, cell, prof, w.stats));
+        continue;
+      }
+    }
     if (std::isnan(sample(need))) return;
     for (int i = 1; i <= need; ++i)
       if (std::isnan(w.z[i])) return;
@@ -608,6 +695,11 @@ Raster<float> path_loss_radial(const Raster<float>& dem, double tx_x, double tx_
           static_cast<int>(std::floor(g.row_f(tx_y))), static_cast<int>(std::floor(g.col_f(tx_x))),
           std::max(1, static_cast<int>(std::ceil(radius_m / step)) + 1)};
   s.nan_free = window_nan_free(dem, s.r0, s.c0, s.n);
+  NearNan near_nan;
+  if (!s.nan_free) {
+    near_nan = near_nan_mask(dem, s.r0, s.c0, s.n);
+    s.near_nan = &near_nan;
+  }
   s.fc_tx = g.col_f(tx_x) - 0.5;
   s.fr_tx = g.row_f(tx_y) - 0.5;
   s.ceiling = ceiling_db;

@@ -77,7 +77,9 @@ struct RadialStats {
 std::string stats_line(const RadialStats& s);
 
 // Same signature and meaning as path_loss_exact() (engine/coverage.hpp): NaN
-// outside the radius or where the terrain on the path is unknown.
+// outside the radius or where the terrain on the path is unknown (near
+// unknown terrain each cell is computed as path_loss_exact() does, so the
+// cells known are the same).
 // threads: 0 = all cores.
 //
 // ceiling_db (optional, the DEM's grid): per cell, the loss above which the
