@@ -249,7 +249,7 @@ TEST_CASE("radial hata, deygout, p526, itm and p1812 meet the contract on the st
   }
 }
 
-TEST_CASE("radial p526 meets the contract on the district benchmark's terrain at 30 m") {
+TEST_CASE("radial hata, p526, itm and p1812 meet the contract on the district benchmark's terrain at 30 m") {
   // The 1" synthetic ridge warped to 30 m (tools/bench_district.py's
   // terrain): a receiver in a valley 7.1 km from the site, whose horizon on
   // its own line is a steep slope about 500 m away, just beyond the 16 tail
@@ -257,17 +257,23 @@ TEST_CASE("radial p526 meets the contract on the district benchmark's terrain at
   // m/km), and with only the chosen horizon sample's own error checked the
   // kernel gave 147.8 dB for the exact engine's 154.4 (6.6 dB off); Srim is
   // now also checked upwards for every ray sample (kernels_diffraction.cpp).
+  // The other kernels with estimates (Hata's section mean, ITM's held
+  // delta h and fits, P.1812's smooth term) are checked on the same site:
+  // ITM, the district's default model, is the nearest to the contract's
+  // limits at 30 m (docs/performance.md, tools/agreement).
   PHUSONG_REQUIRE_SHARED();
   const Dem dem = load_tile("synthetic_ridge_1s.tif", 30.0);
   const Raster<float>& z = dem.elevation_m;
   const Grid& g = z.grid();
   const prop::LinkParams link = test_link();
-  auto model = prop::make_model("p526");
   const double x = g.x_min + g.dx * g.cols * 0.3, y = g.y_top() - g.dy * g.rows * 0.3;
-  Agreement a;
-  accumulate(path_loss_exact(z, x, y, *model, link, 8000.0), path_loss_radial(z, x, y, *model, link, 8000.0), a);
-  MESSAGE(describe("p526, synthetic ridge 1\" at 30 m", a, 0, 0));
-  check_contract(a, 200000);
+  for (const std::string name : {"hata", "p526", "itm", "p1812"}) {
+    auto model = prop::make_model(name);
+    Agreement a;
+    accumulate(path_loss_exact(z, x, y, *model, link, 8000.0), path_loss_radial(z, x, y, *model, link, 8000.0), a);
+    MESSAGE(describe(name + ", synthetic ridge 1\" at 30 m", a, 0, 0));
+    check_contract(a, 200000);
+  }
 }
 
 TEST_CASE("radial p1812 at 10 % of the time (Ldβ with aβ, and ducting) meets the contract") {
