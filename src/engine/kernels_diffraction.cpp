@@ -356,6 +356,27 @@ class DeygoutKernel final : public prop::RayKernel {
 // measured, as the other kernels are (tests/reference/test_radial_agreement.cpp,
 // docs/performance.md): none beyond 6 dB on Brindabella (84 without them)
 // and on the Swiss Alps tile.
+// Running trapezoid sums of a value along the ray, as P.1812-6 Attachment 1
+// eqs. (85)-(86) take them: after sample i (distance s_i),
+//   m1[i] = sum (s_k - s_k-1) (v_k + v_k-1),
+//   m2[i] = sum (s_k - s_k-1) (v_k (2 s_k + s_k-1) + v_k-1 (s_k + 2 s_k-1)).
+struct TrapezoidSums {
+  std::vector<double> m1{0.0}, m2{0.0};
+  double last = 0.0;  // v at the previous sample
+  void clear(double v0) {
+    m1.assign(1, 0.0);
+    m2.assign(1, 0.0);
+    last = v0;
+  }
+  // v at distance si, the previous sample at ps
+  void push(double si, double ps, double v) {
+    const double step = si - ps;
+    m1.push_back(m1.back() + step * (v + last));
+    m2.push_back(m2.back() + step * (v * (2.0 * si + ps) + last * (si + 2.0 * ps)));
+    last = v;
+  }
+};
+
 class P526Kernel : public prop::RayKernel {
  public:
   static constexpr double kMaxErrorDb = 3.0;
@@ -374,10 +395,8 @@ class P526Kernel : public prop::RayKernel {
     curved_.clear();
     plain_.clear();
     h_.clear();
-    v1_.assign(1, 0.0);
-    v2_.assign(1, 0.0);
+    v_.clear(z0_);
     last_s_km_ = 0.0;
-    last_h_ = z0_;
     aobt_num_ = kNegInf;
     stim0_ = kNegInf;
     stim_arg_ = -1;
@@ -385,13 +404,10 @@ class P526Kernel : public prop::RayKernel {
     stim_arg_upto_.assign(1, -1);
     aobt_upto_.assign(1, kNegInf);
     beside_.clear();
-    e1a_.assign(1, 0.0);
-    e2a_.assign(1, 0.0);
-    e1b_.assign(1, 0.0);
-    e2b_.assign(1, 0.0);
-    e1c_.assign(1, 0.0);
-    e2c_.assign(1, 0.0);
-    last_e_s_ = last_e_a_ = last_e_b_ = last_e_c_ = 0.0;
+    ea_.clear(0.0);
+    eb_.clear(0.0);
+    ec_.clear(0.0);
+    last_e_s_ = 0.0;
     offset_m_ = 0.0;
     bounds_.clear();
     tail_.n = 0;
@@ -401,25 +417,17 @@ class P526Kernel : public prop::RayKernel {
   bool wants_slopes() const noexcept override { return true; }
   bool wants_neighbourhood_slopes() const noexcept override { return true; }
   void push_slopes(const double* slope, const double* lateral, int first, int end) noexcept override {
-    // the trapezoid sums (as v1_, v2_) of each sample's slope bound and of
+    // the trapezoid sums (as v_) of each sample's slope bound and of
     // that times its distance: how far v1, v2 could move on the cell's line;
     // and of its distance times the terrain's derivative across the ray: how
     // far they move to first order (smooth_term())
     for (int i = first; i < end; ++i) {
-      const std::size_t j = e1a_.size();  // the sample these slopes belong to
+      const std::size_t j = ea_.m1.size();  // the sample these slopes belong to
       const double si = j >= 1 && j <= curved_.s.size() ? curved_.s[j - 1] : 0.0;
-      const double a = si * slope[i], b = slope[i], c = si * lateral[i];
-      const double step = si - last_e_s_;
-      e1a_.push_back(e1a_.back() + step * (a + last_e_a_));
-      e2a_.push_back(e2a_.back() + step * (a * (2.0 * si + last_e_s_) + last_e_a_ * (si + 2.0 * last_e_s_)));
-      e1b_.push_back(e1b_.back() + step * (b + last_e_b_));
-      e2b_.push_back(e2b_.back() + step * (b * (2.0 * si + last_e_s_) + last_e_b_ * (si + 2.0 * last_e_s_)));
-      e1c_.push_back(e1c_.back() + step * (c + last_e_c_));
-      e2c_.push_back(e2c_.back() + step * (c * (2.0 * si + last_e_s_) + last_e_c_ * (si + 2.0 * last_e_s_)));
+      ea_.push(si, last_e_s_, si * slope[i]);
+      eb_.push(si, last_e_s_, slope[i]);
+      ec_.push(si, last_e_s_, si * lateral[i]);
       last_e_s_ = si;
-      last_e_a_ = a;
-      last_e_b_ = b;
-      last_e_c_ = c;
     }
     beside_.push(slope, first, end);
   }
@@ -441,9 +449,7 @@ class P526Kernel : public prop::RayKernel {
     plain_.push(s, h);
     h_.push_back(h);
     // P.1812-6 Attachment 1 eqs. (85)-(86) sums, segment (i-1, i)
-    const double step = s - last_s_km_;
-    v1_.push_back(v1_.back() + step * (h + last_h_));
-    v2_.push_back(v2_.back() + step * (h * (2.0 * s + last_s_km_) + last_h_ * (s + 2.0 * last_s_km_)));
+    v_.push(s, last_s_km_, h);
     aobt_num_ = std::max(aobt_num_, (h - hts_) / s);
     const double st = (h - 500.0 * s * s / ae_km_ - hts_) / s;  // Stim - 500 d / ae
     if (st > stim0_) {
@@ -454,7 +460,6 @@ class P526Kernel : public prop::RayKernel {
     stim_arg_upto_.push_back(stim_arg_);
     aobt_upto_.push_back(aobt_num_);
     last_s_km_ = s;
-    last_h_ = h;
   }
 
   void loss_ceiling(double ceiling_db) noexcept override { ceiling_db_ = ceiling_db; }
@@ -809,7 +814,7 @@ class P526Kernel : public prop::RayKernel {
     const double str = (hrs - hts_) / d;
     // --- smooth surface (eqs. (85)-(89)) from the running sums, the tail's
     // trapezoids added
-    double v1 = v1_[static_cast<std::size_t>(base)], v2 = v2_[static_cast<std::size_t>(base)];
+    double v1 = v_.m1[static_cast<std::size_t>(base)], v2 = v_.m2[static_cast<std::size_t>(base)];
     double ps = base >= 1 ? curved_.s[base - 1] : 0.0, ph = base >= 1 ? h_[base - 1] : z0_;
     auto segment = [&](double s1, double h1) {
       const double step = s1 - ps;
@@ -820,10 +825,10 @@ class P526Kernel : public prop::RayKernel {
     };
     // the ray's part moved to the cell's line to first order: sample i lies
     // offset s_i / d beside the line's, across the ray
-    if (static_cast<std::size_t>(base) < e1c_.size()) {
+    if (static_cast<std::size_t>(base) < ec_.m1.size()) {
       const double fc = offset_m_ / d;
-      v1 += fc * e1c_[static_cast<std::size_t>(base)];
-      v2 += fc * e2c_[static_cast<std::size_t>(base)];
+      v1 += fc * ec_.m1[static_cast<std::size_t>(base)];
+      v2 += fc * ec_.m2[static_cast<std::size_t>(base)];
     }
     for (int j = 0; j < nt; ++j) segment(ts[j], th[j]);
     segment(d, zc);
@@ -840,10 +845,10 @@ class P526Kernel : public prop::RayKernel {
     // throughput benchmark (Brindabella, 30 m, 30 km) to the exact
     // computation, now 1.4 %, for the same agreement (docs/performance.md).
     double dhst = 0.0, dhsr = 0.0;
-    if (static_cast<std::size_t>(base) < e1a_.size()) {
+    if (static_cast<std::size_t>(base) < ea_.m1.size()) {
       const auto b = static_cast<std::size_t>(base);
       const double fa = kLateralShare * beside_.offset_m / d, fb = kPhaseShare * 0.5 * step_m();
-      const double dv1 = fa * e1a_[b] + fb * e1b_[b], dv2 = fa * e2a_[b] + fb * e2b_[b];
+      const double dv1 = fa * ea_.m1[b] + fb * eb_.m1[b], dv2 = fa * ea_.m2[b] + fb * eb_.m2[b];
       dhst = (2.0 * dv1 * d + dv2) / (d * d);
       dhsr = (dv2 + dv1 * d) / (d * d);
     }
@@ -995,14 +1000,17 @@ class P526Kernel : public prop::RayKernel {
   double ae_km_, f_ghz_;
   double z0_ = 0.0, hts_ = 0.0;
   PrefixHull curved_, plain_;  // s in km
-  std::vector<double> h_, v1_, v2_;
-  double last_s_km_ = 0.0, last_h_ = 0.0, aobt_num_ = kNegInf, stim0_ = kNegInf;
+  std::vector<double> h_;
+  TrapezoidSums v_;  // of the heights: eqs. (85)-(86)'s v1, v2
+  double last_s_km_ = 0.0, aobt_num_ = kNegInf, stim0_ = kNegInf;
   std::vector<double> stim0_upto_, aobt_upto_;  // stim0_, aobt_num_ after sample i
   int stim_arg_ = -1;
   std::vector<int> stim_arg_upto_;  // the sample of stim0_ after sample i (-1: none)
   BesideRay beside_;
-  std::vector<double> e1a_{0.0}, e2a_{0.0}, e1b_{0.0}, e2b_{0.0}, e1c_{0.0}, e2c_{0.0};  // (push_slopes)
-  double last_e_s_ = 0.0, last_e_a_ = 0.0, last_e_b_ = 0.0, last_e_c_ = 0.0;
+  // (push_slopes) of each sample's slope bound times its distance (a) and
+  // alone (b), and of its distance times the derivative across the ray (c)
+  TrapezoidSums ea_, eb_, ec_;
+  double last_e_s_ = 0.0;
   double offset_m_ = 0.0;  // the cell's signed offset from the ray (cell_offset)
   LineBounds bounds_;
   const CellLine* line_ = nullptr;

@@ -453,6 +453,16 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
     return w.z[mm];
   };
   if (std::isnan(w.z[0])) return;
+  // Near unknown terrain (NearNan) a cell's own line can cross a NaN the ray
+  // misses, or miss one the ray crosses: from the first ray sample on a
+  // square near NaN on, and for cells near NaN, each cell is computed
+  // exactly (its own line decides whether it is known).
+  auto near_nan_sample = [&](int i) {  // ray sample i's square is near NaN
+    const double t = i * step;
+    return s.near_nan->at_f(g.col_f(s.tx_x + ux * t) - 0.5, g.row_f(s.tx_y + uy * t) - 0.5);
+  };
+  prop::PathLoss exact;
+  exact.exact_needed = true;
 
   if (w.kernel) {
     prop::RayKernel& k = *w.kernel;
@@ -570,13 +580,8 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
       w.slope.assign(1, gr.bound);
       w.lateral.assign(1, gr.along);
     }
-    // Near unknown terrain (NearNan) the cell's own line can cross a NaN the
-    // ray misses, or miss one the ray crosses: from the first ray sample on
-    // a square near NaN (or a NaN sample) on, and for cells near NaN, each
-    // cell is computed exactly (its own line decides whether it is known).
+    // (near unknown terrain, or after a NaN sample: the exact computation)
     bool clear = true, broken = false;
-    prop::PathLoss exact;
-    exact.exact_needed = true;
     for (const RayCell& cell : w.cells) {
       const int need = interior_count(cell.d);
       while (!broken && pushed < need) {
@@ -585,10 +590,7 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
           broken = true;
           break;
         }
-        if (clear && s.near_nan) {
-          const double t = (pushed + 1) * step;
-          clear = !s.near_nan->at_f(g.col_f(s.tx_x + ux * t) - 0.5, g.row_f(s.tx_y + uy * t) - 0.5);
-        }
+        if (clear && s.near_nan) clear = !near_nan_sample(pushed + 1);
         ++pushed;
         k.push_samples(w.z.data(), pushed, pushed + 1, step);
         if (slopes) {
@@ -619,15 +621,10 @@ void trace_ray(const Setup& s, int m, Workspace& w, Raster<float>& loss) {
   prop::Profile& prof = w.prof;
   bool clear = true;
   int checked = 0;
-  prop::PathLoss exact;
-  exact.exact_needed = true;
   for (const RayCell& cell : w.cells) {
     const int need = interior_count(cell.d);
     if (s.near_nan) {
-      for (; clear && checked < need; ++checked) {
-        const double t = (checked + 1) * step;
-        clear = !s.near_nan->at_f(g.col_f(s.tx_x + ux * t) - 0.5, g.row_f(s.tx_y + uy * t) - 0.5);
-      }
+      for (; clear && checked < need; ++checked) clear = !near_nan_sample(checked + 1);
       if (!clear || s.near_nan->at(cell.r, cell.c)) {
         put(s, loss, cell.r, cell.c, cell_loss(s, exact, cell, prof, w.stats));
         continue;
