@@ -623,6 +623,17 @@ class P526Kernel : public prop::RayKernel {
         const double dv = height_error(k, d) * vk / std::sqrt(sk * (d - sk));
         v_lo -= dv;
         v_hi += dv;
+        // and downwards at most to the line's sample of the same index at
+        // its lowest (the neighbourhood's slope bound, which holds: the
+        // own cell's slope can be ten times smaller beside a sharp feature;
+        // on the 1" ridge a ray edge 3.8 m above the line's samples, its
+        // estimate 1.1 m, put a cell 8.7 dB off)
+        const auto ku = static_cast<std::size_t>(k);
+        if (ku + 1 < beside_.near.size()) {
+          const double kb = LineBounds::held_factor(beside_.offset_m, d_m, d_m / (n_int + 1), step_m());
+          const double z_low = h_[ku] - kb * beside_.near[ku + 1] * 1000.0 * sk - 1e-3;
+          v_lo = std::min(v_lo, los_v((k + 1) * d / (n_int + 1), z_low, d, hrs, 500.0 / ae_km_, vk));
+        }
       }
       // any other vertex of the ray's hull raised by its own error (eq. (16)'s
       // v with the bulge 500 d_i (d - d_i) / ae)
