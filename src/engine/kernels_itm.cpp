@@ -199,7 +199,11 @@ class ItmKernel final : public prop::RayKernel {
     t.d_hzn_m[1] = dl1;
     const double xl0 = std::min(15.0 * link_.tx_height_m, 0.1 * dl0);
     const double xl1 = d - std::min(15.0 * link_.rx_height_m, 0.1 * dl1);
-    if (dh_n_ < 0 || n >= dh_n_ + dh_every_ || dh_outgrown(xi, xl0, xl1)) {
+    // (recomputed too where the section's ends moved by more than a sample
+    // since: they follow the horizons, which can jump from cell to cell, and
+    // delta h with them: 1 012 m held against 505 m on the Alps at 700 MHz)
+    if (dh_n_ < 0 || n >= dh_n_ + dh_every_ || std::abs(xl0 - dh_x0_) > xi || std::abs((d - xl1) - dh_x1_) > xi ||
+        dh_outgrown(xi, xl0, xl1)) {
       dh_buf_.assign(h_.begin(), h_.begin() + base_ + 1);
       for (int i = base_ + 1; i <= m; ++i) dh_buf_.push_back(z(i));
       dh_buf_.push_back(zc);
@@ -207,6 +211,8 @@ class ItmKernel final : public prop::RayKernel {
       dh_every_ = refresh_interval(n, dh);
       dh_ = dh;
       dh_n_ = n;
+      dh_x0_ = xl0;
+      dh_x1_ = d - xl1;
     }
     t.delta_h_m = dh_;
     double unused = 0.0;
@@ -377,6 +383,7 @@ class ItmKernel final : public prop::RayKernel {
   int dh_n_ = -1;
   double dh_ = 0.0;
   int dh_every_ = 1;  // refresh_interval()
+  double dh_x0_ = 0.0, dh_x1_ = 0.0;  // the section delta h was computed over: xl0 and d - xl1
   // After delta_h was recomputed as dh for a path of n intervals: how many
   // intervals more the path may grow before it is recomputed.  1/32 of the
   // path where delta_h changes slowly.  Where, at the rate it changed since
