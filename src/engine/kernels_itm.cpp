@@ -134,6 +134,17 @@ class ItmKernel final : public prop::RayKernel {
     int count = 0;
     const int m = tail_.take(static_cast<int>(h_.size()) - 1, count);
     const int n = m + 1;
+    // Short paths go to the exact computation: there the ray lies farthest
+    // from the cell's line relative to the path, and delta h and the
+    // terrain fits, which take the ray's samples, moved the loss by up to
+    // 6.2 dB (the Alps at 2600 MHz, tx 15 m, a cell 1.5 km out: delta h
+    // 153.8 m on the ray's samples, 188.3 m on the line's); the exact
+    // computation costs little there.
+    if (n <= kShortPath) {
+      tail_.n = 0;
+      out.exact_needed = true;
+      return out;
+    }
     const double xi = d / n;
     zc_ = zc;
     n_ = n;
@@ -394,6 +405,8 @@ class ItmKernel final : public prop::RayKernel {
   // over 40 samples; a value held for 3 samples was 21 % low and the loss
   // 9.8 dB off the exact engine's.)
   static constexpr double kDhStep = 0.05;
+  // query(): paths of at most this many intervals are computed exactly
+  static constexpr int kShortPath = 64;
   // Whether the held delta h no longer describes the current profile (the
   // section xl0..xl1 of query()): three or more of the samples it has not
   // seen as they are now (those after the start of the tail it was

@@ -157,7 +157,8 @@ TEST_CASE("ITM ray kernel with the cell's own tail equals the model on that prof
   // (point_to_point) on that same profile, uniformly respaced over d.  The
   // horizons are searched with the ray's curvature and evaluated with the
   // path's own, so a near-tie may pick another horizon sample: most cases
-  // must agree to 1e-6 dB, none by more than 3 dB.
+  // must agree to 1e-6 dB, none by more than 3 dB.  (Paths of 64 intervals
+  // or fewer go to the exact computation: checked at the end.)
   std::mt19937 rng(23);
   auto model = prop::make_model("itm");
   prop::LinkParams p;
@@ -165,7 +166,7 @@ TEST_CASE("ITM ray kernel with the cell's own tail equals the model on that prof
   p.tx_height_m = 30.0;
   p.rx_height_m = 1.5;
   const double step = 30.0;
-  std::uniform_int_distribution<int> len(20, 700);
+  std::uniform_int_distribution<int> len(64, 700);
   std::normal_distribution<double> g(0.0, 25.0);
   int same = 0, cases = 0, tails = 0;
   double worst = 0.0;
@@ -204,6 +205,14 @@ TEST_CASE("ITM ray kernel with the cell's own tail equals the model on that prof
   CHECK(tails == cases);
   CHECK(same >= 0.9 * cases);
   CHECK(worst < 3.0);
+  // a path of 64 intervals asks for the exact computation, one of 65 not
+  for (const int intervals : {64, 65}) {
+    const std::vector<double> ray = walk(rng, intervals, 10.0);
+    auto kernel = make_ray_kernel(*model, p);
+    kernel->begin(ray[0]);
+    kernel->push_samples(ray.data(), 1, intervals, step);
+    CHECK(kernel->query(intervals * step, ray.back()).exact_needed == (intervals == 64));
+  }
 }
 
 TEST_CASE("radial deygout, p526 and p1812 with a loss ceiling: each cell holds its loss or, where that exceeds the ceiling, +inf") {
