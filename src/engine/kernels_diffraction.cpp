@@ -628,12 +628,8 @@ class P526Kernel : public prop::RayKernel {
         // own cell's slope can be ten times smaller beside a sharp feature;
         // on the 1" ridge a ray edge 3.8 m above the line's samples, its
         // estimate 1.1 m, put a cell 8.7 dB off)
-        const auto ku = static_cast<std::size_t>(k);
-        if (ku + 1 < beside_.near.size()) {
-          const double kb = LineBounds::held_factor(beside_.offset_m, d_m, d_m / (n_int + 1), step_m());
-          const double z_low = h_[ku] - kb * beside_.near[ku + 1] * 1000.0 * sk - 1e-3;
-          v_lo = std::min(v_lo, los_v((k + 1) * d / (n_int + 1), z_low, d, hrs, 500.0 / ae_km_, vk));
-        }
+        if (static_cast<std::size_t>(k) + 1 < beside_.near.size())
+          v_lo = std::min(v_lo, line_sample_v_low(k, d_m, hrs, n_int));
       }
       // any other vertex of the ray's hull raised by its own error (eq. (16)'s
       // v with the bulge 500 d_i (d - d_i) / ae)
@@ -699,13 +695,22 @@ class P526Kernel : public prop::RayKernel {
                       : -1;
     const auto ku = static_cast<std::size_t>(k);
     if (k < 0 || ku + 1 >= beside_.near.size() || ku >= h_.size()) return kNegInf;
+    const double vl = line_sample_v_low(k, d_m, hrs, total);
+    if (!with_ray) return vl;
     const double d = d_m / 1000.0;
-    const double dx_m = d_m / (total + 1), step_m = 1000.0 * curved_.s[0], s_m = 1000.0 * curved_.s[ku];
-    const double kb = LineBounds::held_factor(beside_.offset_m, d_m, dx_m, step_m);
-    const double z_low = h_[ku] - kb * beside_.near[ku + 1] * s_m - 1e-3;
-    const double vk = v_factor(d), ce = 500.0 / ae_km_;
-    const double vl = los_v((k + 1) * d / (total + 1), z_low, d, hrs, ce, vk);
-    return with_ray ? std::min(vl, los_v(curved_.s[ku], h_[ku], d, hrs, ce, vk)) : vl;
+    return std::min(vl, los_v(curved_.s[ku], h_[ku], d, hrs, 500.0 / ae_km_, v_factor(d)));
+  }
+  // Eq. (16)'s v of the cell's line sample k + 1 (of `total` interior
+  // samples, at (k + 1) / (total + 1) of the way) at its lowest: ray sample
+  // k's height less the neighbourhood's slope bound times its distance (the
+  // bound the line searches use upwards, LineBoundsT::held_factor; 1 mm lower
+  // against roundings).  Needs k + 1 < beside_.near.size().
+  double line_sample_v_low(int k, double d_m, double hrs, int total) const {
+    const auto ku = static_cast<std::size_t>(k);
+    const double d = d_m / 1000.0;
+    const double kb = LineBounds::held_factor(beside_.offset_m, d_m, d_m / (total + 1), step_m());
+    const double z_low = h_[ku] - kb * beside_.near[ku + 1] * (1000.0 * curved_.s[ku]) - 1e-3;
+    return los_v((k + 1) * d / (total + 1), z_low, d, hrs, 500.0 / ae_km_, v_factor(d));
   }
   // True when the loss is sure to exceed ceiling_db, from free space, the
   // tail and one more sample.  Every way query() can end (Bullington over
