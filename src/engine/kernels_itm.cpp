@@ -141,7 +141,6 @@ class ItmKernel final : public prop::RayKernel {
     // 153.8 m on the ray's samples, 188.3 m on the line's); the exact
     // computation costs little there.
     if (n <= kShortPath) {
-      tail_.n = 0;
       out.exact_needed = true;
       return out;
     }
