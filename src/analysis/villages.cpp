@@ -2,7 +2,10 @@
 
 #include <geos_c.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <limits>
 #include <map>
 #include <memory>
 
@@ -19,6 +22,24 @@ struct GeosContext {
 };
 
 }  // namespace
+
+double reported_pct(long long part, long long total) {
+  if (total <= 0) return std::numeric_limits<double>::quiet_NaN();
+  // tenths of a percent, half up: floor((1000 part + total / 2) / total),
+  // in integers (part <= total <= 1e8 people a village times the villages)
+  const __int128 p = part, t = total;
+  long long tenths = static_cast<long long>((2000 * p + t) / (2 * t));
+  if (part < total) tenths = std::min(tenths, 999LL);
+  if (part > 0) tenths = std::max(tenths, 1LL);
+  return static_cast<double>(tenths) / 10.0;
+}
+
+std::string pct_text(double reported) {
+  if (std::isnan(reported)) return "n/a";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", reported);
+  return buf;
+}
 
 int assign_communes(std::vector<Village>& villages, const std::vector<Commune>& communes) {
   if (communes.empty()) return 0;

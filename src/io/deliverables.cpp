@@ -26,6 +26,17 @@ namespace phusong::io {
 namespace {
 
 std::string fixed(double v, int decimals) { return io::fixed_or_empty(v, decimals); }
+
+// analysis::reported_pct() in JSON: null where there is no figure.
+nlohmann::ordered_json pct_json(double reported) {
+  return std::isnan(reported) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(reported);
+}
+
+// ... and in a GeoPackage field: NULL where there is no figure.
+void set_pct(OGRFeatureH f, int field, double reported) {
+  if (std::isnan(reported)) OGR_F_SetFieldNull(f, field);
+  else OGR_F_SetFieldDouble(f, field, reported);
+}
 using io::csv_quote;
 
 const radio::Cell* serving(const RunResult& run, int idx) {
@@ -131,10 +142,10 @@ void write_coverage_gpkg(const std::string& path, const RunResult& run) {
       if (st) {
         OGR_F_SetFieldInteger(fh, 2, st->villages_total);
         OGR_F_SetFieldInteger(fh, 3, st->villages_covered);
-        OGR_F_SetFieldDouble(fh, 4, std::round(st->pct_villages() * 10) / 10);
+        set_pct(fh, 4, st->pct_villages());
         OGR_F_SetFieldInteger64(fh, 5, st->population_total);
         OGR_F_SetFieldInteger64(fh, 6, st->population_covered);
-        OGR_F_SetFieldDouble(fh, 7, std::round(st->pct_population() * 10) / 10);
+        set_pct(fh, 7, st->pct_population());
         std::string names;
         for (size_t vi : st->uncovered) names += (names.empty() ? "" : "; ") + run.inputs.villages[vi].name;
         OGR_F_SetFieldString(fh, 8, names.c_str());
@@ -238,10 +249,10 @@ nlohmann::ordered_json stats_json(const analysis::CommuneStats& s, const RunResu
   j["name"] = s.name;
   j["villages_total"] = s.villages_total;
   j["villages_covered"] = s.villages_covered;
-  j["pct_villages_covered"] = std::round(s.pct_villages() * 10) / 10;
+  j["pct_villages_covered"] = pct_json(s.pct_villages());
   j["population_total"] = s.population_total;
   j["population_covered"] = s.population_covered;
-  j["pct_population_covered"] = std::round(s.pct_population() * 10) / 10;
+  j["pct_population_covered"] = pct_json(s.pct_population());
   nlohmann::ordered_json un = nlohmann::ordered_json::array();
   for (size_t vi : s.uncovered) un.push_back(run.inputs.villages[vi].name);
   j["uncovered_villages"] = un;
@@ -394,10 +405,10 @@ std::string report_markdown(const RunResult& run) {
     << fixed(s.link.rx_height_m, 1) << " m · radius " << fixed(s.radius_km, 1) << " km · grid "
     << fixed(run.inputs.dem.elevation_m.grid().dx, 1) << " m in " << run.inputs.working_crs << "\n\n";
   o << "## District\n\n";
-  o << "- Villages covered: **" << d.villages_covered << " / " << d.villages_total << " (" << fixed(d.pct_villages(), 1)
+  o << "- Villages covered: **" << d.villages_covered << " / " << d.villages_total << " (" << analysis::pct_text(d.pct_villages())
     << " %)**\n";
   o << "- Population covered: **" << d.population_covered << " / " << d.population_total << " ("
-    << fixed(d.pct_population(), 1) << " %)**\n";
+    << analysis::pct_text(d.pct_population()) << " %)**\n";
   o << "- Cells evaluated: " << run.inputs.cells.size();
   if (run.inputs.cells_other) o << " (" << run.inputs.cells_other << " of other technologies/carriers left out)";
   o << "\n- Terrain: " << std::filesystem::path(s.dem_path).filename().string() << ", "
@@ -405,20 +416,20 @@ std::string report_markdown(const RunResult& run) {
   if (run.inputs.dem.info.voids_filled) o << ", " << run.inputs.dem.info.voids_filled << " void cells filled";
   o << "\n\n## Communes\n\n| Commune | Villages covered | % | Population covered | % |\n|---|---:|---:|---:|---:|\n";
   for (const auto& c : run.report.communes) {
-    o << "| " << c.name << " | " << c.villages_covered << " / " << c.villages_total << " | " << fixed(c.pct_villages(), 1)
-      << " | " << c.population_covered << " / " << c.population_total << " | " << fixed(c.pct_population(), 1) << " |\n";
+    o << "| " << io::md_cell(c.name) << " | " << c.villages_covered << " / " << c.villages_total << " | " << analysis::pct_text(c.pct_villages())
+      << " | " << c.population_covered << " / " << c.population_total << " | " << analysis::pct_text(c.pct_population()) << " |\n";
   }
   if (!run.by_carrier.empty()) {
     o << "\n## By carrier (" << radio::technology_name(s.technology) << ")\n\n"
       << "| Carrier | Villages covered | % | Population covered | % |\n|---|---:|---:|---:|---:|\n";
     for (const auto& gr : run.by_carrier) {
       const auto& c = gr.report.district;
-      o << "| " << gr.name << " | " << c.villages_covered << " / " << c.villages_total << " | "
-        << fixed(c.pct_villages(), 1) << " | " << c.population_covered << " / " << c.population_total << " | "
-        << fixed(c.pct_population(), 1) << " |\n";
+      o << "| " << io::md_cell(gr.name) << " | " << c.villages_covered << " / " << c.villages_total << " | "
+        << analysis::pct_text(c.pct_villages()) << " | " << c.population_covered << " / " << c.population_total << " | "
+        << analysis::pct_text(c.pct_population()) << " |\n";
     }
-    o << "| any carrier | " << d.villages_covered << " / " << d.villages_total << " | " << fixed(d.pct_villages(), 1)
-      << " | " << d.population_covered << " / " << d.population_total << " | " << fixed(d.pct_population(), 1)
+    o << "| any carrier | " << d.villages_covered << " / " << d.villages_total << " | " << analysis::pct_text(d.pct_villages())
+      << " | " << d.population_covered << " / " << d.population_total << " | " << analysis::pct_text(d.pct_population())
       << " |\n";
   }
   if (!run.by_technology.empty()) {
@@ -427,9 +438,9 @@ std::string report_markdown(const RunResult& run) {
          "|---|---:|---:|---:|---:|---:|\n";
     for (const auto& gr : run.by_technology) {
       const auto& c = gr.report.district;
-      o << "| " << gr.name << " | " << fixed(gr.threshold_dbm, 1) << " | " << c.villages_covered << " / "
-        << c.villages_total << " | " << fixed(c.pct_villages(), 1) << " | " << c.population_covered << " / "
-        << c.population_total << " | " << fixed(c.pct_population(), 1) << " |\n";
+      o << "| " << io::md_cell(gr.name) << " | " << fixed(gr.threshold_dbm, 1) << " | " << c.villages_covered << " / "
+        << c.villages_total << " | " << analysis::pct_text(c.pct_villages()) << " | " << c.population_covered << " / "
+        << c.population_total << " | " << analysis::pct_text(c.pct_population()) << " |\n";
     }
   }
   o << "\n## Villages without coverage\n\n";
@@ -442,10 +453,10 @@ std::string report_markdown(const RunResult& run) {
       const auto& v = run.inputs.villages[vi];
       const auto& r = run.report.villages[vi];
       const radio::Cell* c = serving(run, r.cell_index);
-      o << "| " << v.name << " | " << v.commune << " | " << v.population << " | "
+      o << "| " << io::md_cell(v.name) << " | " << io::md_cell(v.commune) << " | " << v.population << " | "
         << (std::isnan(r.rsrp_dbm) ? "no signal" : fixed(r.rsrp_dbm, 1)) << " | "
         << (std::isnan(r.margin_db) ? "—" : fixed(-r.margin_db, 1)) << " | "
-        << (c ? c->carrier + " " + c->cell_id : "—") << " |\n";
+        << (c ? io::md_cell(c->carrier + " " + c->cell_id) : "—") << " |\n";
     }
   }
   o << "\n## Files\n\n";

@@ -192,10 +192,10 @@ std::string coverage_kml(const RunResult& run, const std::vector<GeoOverlay>& ov
     std::string html = "<p>" + xml_escape(s.description) + "</p><table>" +
                        row("Villages covered", std::to_string(d.villages_covered) + " / " +
                                                    std::to_string(d.villages_total) + " (" +
-                                                   fixed(d.pct_villages(), 1) + " %)") +
+                                                   analysis::pct_text(d.pct_villages()) + " %)") +
                        row("Population covered", std::to_string(d.population_covered) + " / " +
                                                      std::to_string(d.population_total) + " (" +
-                                                     fixed(d.pct_population(), 1) + " %)") +
+                                                     analysis::pct_text(d.pct_population()) + " %)") +
                        row("Model", s.model) +
                        row("Coverage threshold", q + " >= " + fixed(thr, 1) + " dBm at " +
                                                      fixed(s.link.rx_height_m, 1) + " m") +
@@ -277,11 +277,11 @@ std::string coverage_kml(const RunResult& run, const std::vector<GeoOverlay>& ov
       for (const auto& st : run.report.communes) {
         if (st.name != c.name) continue;
         html += row("Villages covered", std::to_string(st.villages_covered) + " / " +
-                                            std::to_string(st.villages_total) + " (" + fixed(st.pct_villages(), 1) +
+                                            std::to_string(st.villages_total) + " (" + analysis::pct_text(st.pct_villages()) +
                                             " %)");
         html += row("Population covered", std::to_string(st.population_covered) + " / " +
                                               std::to_string(st.population_total) + " (" +
-                                              fixed(st.pct_population(), 1) + " %)");
+                                              analysis::pct_text(st.pct_population()) + " %)");
         std::string un;
         for (size_t vi : st.uncovered) un += (un.empty() ? "" : ", ") + run.inputs.villages[vi].name;
         if (!un.empty()) html += row("Villages not covered", un);

@@ -240,7 +240,7 @@ QgisProject qgis_project_of_run(const std::string& dir_in, const RunResult& run)
   const Scenario& s = run.scenario;
   const Grid& g = run.inputs.dem.elevation_m.grid();
   const std::string quantity = radio::technology_quantity(s.technology);
-  const std::string thr = num(s.effective_threshold_dbm());
+  const std::string thr = io::label_num(s.effective_threshold_dbm());
 
   // Vector styles from the GeoPackage.
   const fs::path gpkg = dir / "coverage.gpkg";

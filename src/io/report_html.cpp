@@ -383,7 +383,7 @@ std::string commune_chart(const RunResult& run) {
   }
   for (size_t i = 0; i < cs.size(); ++i) {
     const auto& c = cs[i];
-    const double pct = c.pct_villages();
+    const double pct = c.pct_villages();  // NaN: no villages, no bar
     Rgba8 col{150, 150, 150, 255};
     for (const auto& r : ranges) {
       if (pct >= r.lower && pct <= r.upper) {
@@ -395,11 +395,11 @@ std::string commune_chart(const RunResult& run) {
     const double y = 6 + static_cast<double>(i) * row_h;
     o << "<text x=\"" << label_w - 8 << "\" y=\"" << fixed(y + 14, 1) << "\" text-anchor=\"end\">" << xml_escape(c.name)
       << "</text>";
-    o << "<rect x=\"" << label_w << "\" y=\"" << fixed(y + 2, 1) << "\" width=\"" << fixed(bar_w * pct / 100.0, 1)
+    o << "<rect x=\"" << label_w << "\" y=\"" << fixed(y + 2, 1) << "\" width=\"" << fixed(std::isnan(pct) ? 0.0 : bar_w * pct / 100.0, 1)
       << "\" height=\"" << row_h - 6 << "\" fill=\"" << hex_color(col) << "\"><title>" << xml_escape(c.name) << ": "
-      << fixed(pct, 1) << " %</title></rect>";
+      << analysis::pct_text(pct) << " %</title></rect>";
     o << "<text x=\"" << label_w + bar_w + 8 << "\" y=\"" << fixed(y + 14, 1) << "\">" << c.villages_covered << " / "
-      << c.villages_total << " (" << fixed(pct, 1) << " %)</text>";
+      << c.villages_total << " (" << analysis::pct_text(pct) << " %)</text>";
   }
   o << "</svg>";
   return o.str();
@@ -546,9 +546,9 @@ std::string report_html(const RunResult& run) {
     if (!std::isnan(v) && v >= thr_dbm) ++covered_cells;
   o << "<div class=\"cards\">"
     << "<div class=\"card\">Villages covered<b>" << d.villages_covered << " / " << d.villages_total << "</b>"
-    << fixed(d.pct_villages(), 1) << " %</div>"
+    << analysis::pct_text(d.pct_villages()) << " %</div>"
     << "<div class=\"card\">Population covered<b>" << thousands(d.population_covered) << " / "
-    << thousands(d.population_total) << "</b>" << fixed(d.pct_population(), 1) << " %</div>"
+    << thousands(d.population_total) << "</b>" << analysis::pct_text(d.pct_population()) << " %</div>"
     << "<div class=\"card\">Cells evaluated<b>" << run.inputs.cells.size() << "</b>"
     << (run.inputs.cells_other ? std::to_string(run.inputs.cells_other) + " of other technologies/carriers left out"
                                : std::string("all in the sites file"))
@@ -601,14 +601,14 @@ std::string report_html(const RunResult& run) {
     std::string un;
     for (size_t vi : c.uncovered) un += (un.empty() ? "" : ", ") + run.inputs.villages[vi].name;
     o << "<tr><td>" << xml_escape(c.name) << "</td><td class=\"n\">" << c.villages_covered << " / " << c.villages_total
-      << "</td><td class=\"n\">" << fixed(c.pct_villages(), 1) << "</td><td class=\"n\">"
+      << "</td><td class=\"n\">" << analysis::pct_text(c.pct_villages()) << "</td><td class=\"n\">"
       << thousands(c.population_covered) << " / " << thousands(c.population_total) << "</td><td class=\"n\">"
-      << fixed(c.pct_population(), 1) << "</td><td>" << xml_escape(un) << "</td></tr>\n";
+      << analysis::pct_text(c.pct_population()) << "</td><td>" << xml_escape(un) << "</td></tr>\n";
   }
   o << "<tr><th>District</th><th class=\"n\">" << d.villages_covered << " / " << d.villages_total
-    << "</th><th class=\"n\">" << fixed(d.pct_villages(), 1) << "</th><th class=\"n\">"
+    << "</th><th class=\"n\">" << analysis::pct_text(d.pct_villages()) << "</th><th class=\"n\">"
     << thousands(d.population_covered) << " / " << thousands(d.population_total) << "</th><th class=\"n\">"
-    << fixed(d.pct_population(), 1) << "</th><th></th></tr>\n</tbody></table>\n";
+    << analysis::pct_text(d.pct_population()) << "</th><th></th></tr>\n</tbody></table>\n";
 
   if (!run.by_carrier.empty() || !run.by_technology.empty()) {
     o << "<h2>Coverage per carrier and technology</h2>\n<table id=\"carriers\"><thead><tr><th>Carrier / "
@@ -619,8 +619,8 @@ std::string report_html(const RunResult& run) {
         const auto& c = gr.report.district;
         o << "<tr><td>" << xml_escape(gr.name) << "</td><td class=\"n\">" << fixed(gr.threshold_dbm, 1)
           << "</td><td class=\"n\">" << c.villages_covered << " / " << c.villages_total << "</td><td class=\"n\">"
-          << fixed(c.pct_villages(), 1) << "</td><td class=\"n\">" << thousands(c.population_covered) << " / "
-          << thousands(c.population_total) << "</td><td class=\"n\">" << fixed(c.pct_population(), 1)
+          << analysis::pct_text(c.pct_villages()) << "</td><td class=\"n\">" << thousands(c.population_covered) << " / "
+          << thousands(c.population_total) << "</td><td class=\"n\">" << analysis::pct_text(c.pct_population())
           << "</td></tr>\n";
       }
     }

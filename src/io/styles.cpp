@@ -349,8 +349,8 @@ std::string discrete_ramp_raster(const std::vector<RampClass>& classes, double v
 std::string qml_rsrp_raster(double threshold_dbm) {
   require_finite_threshold(threshold_dbm, "rsrp style");
   const double t = threshold_dbm;
-  auto dbm = [](double v) { return num(v) + " dBm"; };
-  auto range = [&](double lo, double hi) { return num(lo) + " to " + dbm(hi); };
+  auto dbm = [](double v) { return label_num(v) + " dBm"; };
+  auto range = [&](double lo, double hi) { return label_num(lo) + " to " + dbm(hi); };
   return discrete_ramp_raster(
       {
           {t - 20, {215, 25, 28, 0}, "< " + dbm(t - 20) + " (not drawn)"},
@@ -404,7 +404,7 @@ std::string qml_paletted_raster(const std::vector<std::pair<int, std::string>>& 
 
 std::string qml_villages(double threshold_dbm) {
   require_finite_threshold(threshold_dbm, "villages style");
-  const std::string t = num(threshold_dbm);
+  const std::string t = label_num(threshold_dbm);
   const Rgba outline{35, 35, 35, 255};
   std::string s = vector_open();
   s += "  <renderer-v2 type=\"categorizedSymbol\" attr=\"covered\" symbollevels=\"0\""

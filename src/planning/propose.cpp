@@ -516,8 +516,8 @@ std::string proposal_summary_line(const ProposeResult& r) {
   const auto& a = r.report_after.district;
   return "Proposals: " + std::to_string(r.sites.size()) + " site" + (r.sites.size() == 1 ? "" : "s") +
          " \u00b7 villages covered " + std::to_string(b.villages_covered) + " -> " + std::to_string(a.villages_covered) +
-         " / " + std::to_string(a.villages_total) + " \u00b7 population " + fixed(b.pct_population(), 1) + " % -> " +
-         fixed(a.pct_population(), 1) + " %";
+         " / " + std::to_string(a.villages_total) + " \u00b7 population " + analysis::pct_text(b.pct_population()) + " % -> " +
+         analysis::pct_text(a.pct_population()) + " %";
 }
 
 }  // namespace phusong::planning

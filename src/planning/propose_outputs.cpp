@@ -201,12 +201,13 @@ nlohmann::ordered_json stats(const analysis::CommuneStats& b, const analysis::Co
   j["villages_total"] = a.villages_total;
   j["villages_covered_before"] = b.villages_covered;
   j["villages_covered_after"] = a.villages_covered;
-  j["pct_villages_before"] = std::round(b.pct_villages() * 10) / 10;
-  j["pct_villages_after"] = std::round(a.pct_villages() * 10) / 10;
+  // analysis::reported_pct(): NaN (no villages, or no population) dumps as null
+  j["pct_villages_before"] = b.pct_villages();
+  j["pct_villages_after"] = a.pct_villages();
   j["population_covered_before"] = b.population_covered;
   j["population_covered_after"] = a.population_covered;
-  j["pct_population_before"] = std::round(b.pct_population() * 10) / 10;
-  j["pct_population_after"] = std::round(a.pct_population() * 10) / 10;
+  j["pct_population_before"] = b.pct_population();
+  j["pct_population_after"] = a.pct_population();
   return j;
 }
 
@@ -323,9 +324,9 @@ std::string report(const ProposeResult& r) {
   for (double h : P.tower_heights_m) o << " " << fixed(h, 0) << " m";
   o << "\n\n## District\n\n";
   o << "- Villages covered: **" << b.villages_covered << " → " << a.villages_covered << " / " << a.villages_total
-    << "** (" << fixed(b.pct_villages(), 1) << " % → " << fixed(a.pct_villages(), 1) << " %)\n";
+    << "** (" << analysis::pct_text(b.pct_villages()) << " % → " << analysis::pct_text(a.pct_villages()) << " %)\n";
   o << "- Population covered: **" << b.population_covered << " → " << a.population_covered << " / "
-    << a.population_total << "** (" << fixed(b.pct_population(), 1) << " % → " << fixed(a.pct_population(), 1)
+    << a.population_total << "** (" << analysis::pct_text(b.pct_population()) << " % → " << analysis::pct_text(a.pct_population())
     << " %)\n";
   o << "- Proposed sites: " << r.sites.size() << " (" << (P.min_sites ? "fewest sites / least cost" : "most ")
     << (P.min_sites ? "" : (P.weight_population ? "population" : "villages")) << (P.min_sites ? "" : " with at most ")
@@ -350,7 +351,7 @@ std::string report(const ProposeResult& r) {
     o << "| " << p.site_id << " | " << fixed(p.lon, 5) << " | " << fixed(p.lat, 5) << " | " << fixed(p.height_m, 0)
       << " | " << fixed(p.candidate.ground_m, 0) << " | " << p.villages_gained;
     const std::string names = gained_names(r, k);
-    if (!names.empty()) o << " (" << names << ")";
+    if (!names.empty()) o << " (" << io::md_cell(names) << ")";
     o << " | " << p.population_gained << " | " << p.backhaul.status;
     if (p.backhaul.to >= 0) o << ", " << fixed(p.backhaul.distance_km, 1) << " km";
     o << " |\n";
@@ -360,10 +361,10 @@ std::string report(const ProposeResult& r) {
   for (size_t i = 0; i < r.report_after.communes.size(); ++i) {
     const auto& cb = r.report_before.communes[i];
     const auto& ca = r.report_after.communes[i];
-    o << "| " << ca.name << " | " << cb.villages_covered << " → " << ca.villages_covered << " / " << ca.villages_total
-      << " | " << fixed(cb.pct_villages(), 1) << " → " << fixed(ca.pct_villages(), 1) << " | "
+    o << "| " << io::md_cell(ca.name) << " | " << cb.villages_covered << " → " << ca.villages_covered << " / " << ca.villages_total
+      << " | " << analysis::pct_text(cb.pct_villages()) << " → " << analysis::pct_text(ca.pct_villages()) << " | "
       << cb.population_covered << " → " << ca.population_covered << " / " << ca.population_total << " | "
-      << fixed(cb.pct_population(), 1) << " → " << fixed(ca.pct_population(), 1) << " |\n";
+      << analysis::pct_text(cb.pct_population()) << " → " << analysis::pct_text(ca.pct_population()) << " |\n";
   }
   o << "\n## Still without coverage\n\n";
   if (a.uncovered.empty()) o << "None.\n";

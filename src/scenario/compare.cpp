@@ -115,7 +115,10 @@ std::map<std::string, VRow> read_villages(const std::string& dir, std::vector<st
     v.rsrp = r.empty() ? NAN : std::atof(r.c_str());
     const std::string id = OGR_F_GetFieldAsString(h, ci);
     if (order) order->push_back(id);
-    out[id] = v;
+    if (!out.emplace(id, v).second) {
+      throw InputError(path, "village_id", "'" + id + "' appears twice",
+                       "one row per village id (phusong run now refuses a villages file that repeats an id)");
+    }
   }
   return out;
 }
@@ -227,11 +230,10 @@ std::string qml_village_change() {
   return s;
 }
 
-std::string pct(long long a, long long b) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", b ? 100.0 * a / b : 0.0);
-  return buf;
-}
+std::string pct(long long a, long long b) { return analysis::pct_text(analysis::reported_pct(a, b)); }
+
+// A run's pct_population_covered from its summary.json (null: no figure).
+std::string pct_of(const nlohmann::json& v) { return v.is_number() ? analysis::pct_text(v.get<double>()) : "n/a"; }
 
 }  // namespace
 
@@ -252,12 +254,19 @@ CompareResult compare_runs(const std::string& a_arg, const std::string& b_arg, c
   std::vector<std::string> order;
   const auto va = read_villages(a.dir, &order);
   const auto vb = read_villages(b.dir, nullptr);
+  // The same villages in both runs, matched by id; a village without an id
+  // in its input has its row number, so a list reordered or with a row
+  // added would pair different places: the names must agree too.
+  const std::string same = "the same villages in both runs (an id column in the villages file keeps them "
+                           "matched when rows are added or reordered)";
   for (const auto& id : order) {
     auto it = vb.find(id);
-    if (it == vb.end()) {
-      throw InputError(b.dir, "villages.csv", "village '" + id + "' of A is missing in B", "the same villages in both runs");
-    }
+    if (it == vb.end()) throw InputError(b.dir, "villages.csv", "village '" + id + "' of A is missing in B", same);
     const VRow& x = va.at(id);
+    if (x.name != it->second.name) {
+      throw InputError(b.dir, "villages.csv",
+                       "village '" + id + "' is '" + x.name + "' in A but '" + it->second.name + "' in B", same);
+    }
     VillageChange c{id, x.name, x.commune, x.population, x.covered, it->second.covered, x.rsrp, it->second.rsrp};
     if (c.covered_a && c.covered_b) ++res.both;
     else if (!c.covered_a && c.covered_b) {
@@ -268,6 +277,12 @@ CompareResult compare_runs(const std::string& a_arg, const std::string& b_arg, c
       res.population_lost += c.population;
     } else ++res.neither;
     res.villages.push_back(c);
+  }
+
+  for (const auto& [id, v] : vb) {
+    if (!va.count(id)) {
+      throw InputError(a.dir, "villages.csv", "village '" + id + "' (" + v.name + ") of B is missing in A", same);
+    }
   }
 
   // Rasters on A's grid.
@@ -433,8 +448,8 @@ CompareResult compare_runs(const std::string& a_arg, const std::string& b_arg, c
      << " (" << pct(da.at("villages_covered").get<int>(), da.at("villages_total").get<int>()) << " %) | "
      << db.at("villages_covered").get<int>() << " / " << db.at("villages_total").get<int>() << " ("
      << pct(db.at("villages_covered").get<int>(), db.at("villages_total").get<int>()) << " %) |\n";
-  md << "| Population covered | " << da.at("pct_population_covered").get<double>() << " % | "
-     << db.at("pct_population_covered").get<double>() << " % |\n";
+  md << "| Population covered | " << pct_of(da.at("pct_population_covered")) << " % | "
+     << pct_of(db.at("pct_population_covered")) << " % |\n";
   char area[160];
   std::snprintf(area, sizeof area, "| Area covered (km², A's grid) | %.2f | %.2f |\n", res.km2_a, res.km2_b);
   md << area << "\n";
@@ -455,9 +470,17 @@ CompareResult compare_runs(const std::string& a_arg, const std::string& b_arg, c
         btot = x.at("villages_total");
       }
     const int acov = c.at("villages_covered"), atot = c.at("villages_total");
-    md << "| " << n << " | " << acov << " / " << atot << " | " << pct(acov, atot) << " | " << bcov << " / " << btot
+    md << "| " << io::md_cell(n) << " | " << acov << " / " << atot << " | " << pct(acov, atot) << " | " << bcov << " / " << btot
        << " | " << pct(bcov, btot) << " | " << (bcov - acov >= 0 ? "+" : "") << bcov - acov << " |\n";
     jc.push_back({{"name", n}, {"a_covered", acov}, {"a_total", atot}, {"b_covered", bcov}, {"b_total", btot}});
+  }
+  for (const auto& x : cb) {  // communes of B only
+    const std::string n = x.at("name");
+    if (std::any_of(ca.begin(), ca.end(), [&](const auto& c) { return c.at("name") == n; })) continue;
+    const int bcov = x.at("villages_covered"), btot = x.at("villages_total");
+    md << "| " << io::md_cell(n) << " | 0 / 0 | " << pct(0, 0) << " | " << bcov << " / " << btot << " | " << pct(bcov, btot) << " | +"
+       << bcov << " |\n";
+    jc.push_back({{"name", n}, {"a_covered", 0}, {"a_total", 0}, {"b_covered", bcov}, {"b_total", btot}});
   }
   j["communes"] = jc;
   md << "\n## Villages that change\n\n";
@@ -469,7 +492,7 @@ CompareResult compare_runs(const std::string& a_arg, const std::string& b_arg, c
       char ra_s[32] = "no signal", rb_s[32] = "no signal";
       if (!std::isnan(v.rsrp_a_dbm)) std::snprintf(ra_s, sizeof ra_s, "%.1f", v.rsrp_a_dbm);
       if (!std::isnan(v.rsrp_b_dbm)) std::snprintf(rb_s, sizeof rb_s, "%.1f", v.rsrp_b_dbm);
-      md << "| " << v.name << " | " << v.commune << " | " << v.population << " | " << v.status() << " | " << ra_s
+      md << "| " << io::md_cell(v.name) << " | " << io::md_cell(v.commune) << " | " << v.population << " | " << v.status() << " | " << ra_s
          << " | " << rb_s << " |\n";
     }
   }

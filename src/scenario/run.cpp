@@ -38,7 +38,8 @@ std::string pct(double v) {
 std::string village_summary_line(const analysis::CoverageReport& r) {
   const auto& d = r.district;
   return "Villages covered: " + std::to_string(d.villages_covered) + " / " + std::to_string(d.villages_total) + " (" +
-         pct(d.pct_villages()) + " %) \u00b7 population " + pct(d.pct_population()) + " %";
+         analysis::pct_text(d.pct_villages()) + " %) \u00b7 population " + analysis::pct_text(d.pct_population()) +
+         " %";
 }
 
 std::string identifier_of(const std::string& name) {

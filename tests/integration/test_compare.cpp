@@ -64,6 +64,34 @@ TEST_CASE("compare: a folder that is not a run is a clear input error") {
                        doctest::Contains("not a phusong run folder"), InputError);
 }
 
+TEST_CASE("compare: villages are matched by id and name; a list with a row added or reordered is refused") {
+  // Two minimal run folders (what compare reads before the rasters): A's
+  // villages without ids (ids = row numbers), B's with one village added
+  // at the top, so that every row number names another village.
+  const fs::path dir = test::temp_dir("compare_ids");
+  const std::string summary = R"({"scenario": {"name": "x"}, "radio": {"threshold_dbm": -110}})";
+  const std::string head = "village_id,name,commune,population,covered,rsrp_dbm\n";
+  auto run_dir = [&](const std::string& name, const std::string& rows) {
+    fs::create_directories(dir / name);
+    test::write_text(dir / name / "summary.json", summary);
+    test::write_text(dir / name / "villages.csv", head + rows);
+    return (dir / name).string();
+  };
+  const std::string a = run_dir("a", "1,Ban A,X,10,1,-70\n2,Ban B,X,20,0,-120\n");
+  const std::string b = run_dir("b", "1,Ban New,X,5,0,-120\n2,Ban A,X,10,1,-70\n3,Ban B,X,20,0,-120\n");
+  CompareOptions opt;
+  opt.quiet = true;
+  opt.out_dir = (dir / "out").string();
+  CHECK_THROWS_WITH_AS(compare_runs(a, b, opt), doctest::Contains("village '1' is 'Ban A' in A but 'Ban New' in B"),
+                       InputError);
+  // Villages that B has and A lacks are refused too (they used to be left out).
+  const std::string b2 = run_dir("b2", "1,Ban A,X,10,1,-70\n2,Ban B,X,20,0,-120\n3,Ban C,X,5,0,-120\n");
+  CHECK_THROWS_WITH_AS(compare_runs(a, b2, opt), doctest::Contains("village '3' (Ban C) of B is missing in A"), InputError);
+  // A villages.csv repeating an id is refused, not read as one village.
+  const std::string b3 = run_dir("b3", "1,Ban A,X,10,1,-70\n1,Ban B,X,20,0,-120\n");
+  CHECK_THROWS_WITH_AS(compare_runs(a, b3, opt), doctest::Contains("'1' appears twice"), InputError);
+}
+
 TEST_CASE("compare: demo baseline vs Viettel's proposal lists exactly the villages whose coverage changed") {
   // The expected list is built here from the two runs' villages.csv alone.
   const fs::path dir = test::temp_dir("compare_demo");

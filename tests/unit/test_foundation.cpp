@@ -224,10 +224,36 @@ TEST_CASE("analysis: villages read their grid cell; communes add up; GEOS assign
   CHECK(rep.district.villages_covered == 1);
   CHECK(rep.district.villages_total == 3);
   CHECK(rep.district.population_covered == 100);
-  CHECK(rep.district.pct_population() == doctest::Approx(100.0 * 100 / 450));
+  CHECK(rep.district.pct_population() == 22.2);  // 100 of 450, as reported
   REQUIRE(rep.communes.size() == 2);
   CHECK(rep.communes[0].name == "West");
   CHECK(rep.communes[0].villages_covered == 1);
   CHECK(rep.communes[0].villages_total == 2);
   CHECK(rep.communes[1].uncovered == std::vector<size_t>{1});
+}
+
+TEST_CASE("analysis: one rounding for every reported share; no 100.0 with a village missing; none without villages") {
+  using analysis::pct_text;
+  using analysis::reported_pct;
+  // halves round up, from the counts (13/16 = 81.25 printed with %.1f gives 81.2)
+  CHECK(reported_pct(13, 16) == 81.3);
+  CHECK(pct_text(reported_pct(13, 16)) == "81.3");
+  CHECK(reported_pct(1, 16) == 6.3);
+  CHECK(reported_pct(361, 400) == 90.3);
+  CHECK(reported_pct(89, 100) == 89.0);
+  CHECK(reported_pct(2, 3) == 66.7);
+  // the ends are reached only by all or none
+  CHECK(reported_pct(5, 5) == 100.0);
+  CHECK(reported_pct(0, 5) == 0.0);
+  CHECK(reported_pct(24990, 25000) == 99.9);  // 99.96 would print 100.0
+  CHECK(pct_text(reported_pct(24990, 25000)) == "99.9");
+  CHECK(reported_pct(10, 25000) == 0.1);  // 0.04
+  // no villages: no figure
+  CHECK(std::isnan(reported_pct(0, 0)));
+  CHECK(pct_text(reported_pct(0, 0)) == "n/a");
+  analysis::CommuneStats empty;
+  CHECK(std::isnan(empty.pct_villages()));
+  CHECK(std::isnan(empty.pct_population()));
+  // large populations do not overflow
+  CHECK(reported_pct(4'000'000'000'000LL, 8'000'000'000'000LL) == 50.0);
 }

@@ -29,15 +29,26 @@ struct VillageResult {
   bool covered = false;
 };
 
+// A covered share as every output reports it (summary.json, the
+// GeoPackage, report.md and report.html, the KMZ, compare, propose, the
+// console): percent to one decimal, rounded half up from the counts
+// themselves (13 of 16 is 81.3 everywhere: no binary 81.25 printed to even
+// in one file and rounded up in another), never 100.0 while one is missing
+// nor 0.0 while one is covered (99.9 and 0.1 instead), and NaN when the
+// total is 0: no villages, no figure ("n/a" in text, null in JSON and the
+// GeoPackage).
+double reported_pct(long long part, long long total);
+
+// reported_pct() as text: "81.3", or "n/a".
+std::string pct_text(double reported);
+
 struct CommuneStats {
   std::string name;
   int villages_total = 0, villages_covered = 0;
   long long population_total = 0, population_covered = 0;
   std::vector<size_t> uncovered;  // village indices
-  double pct_villages() const { return villages_total ? 100.0 * villages_covered / villages_total : 0.0; }
-  double pct_population() const {
-    return population_total ? 100.0 * static_cast<double>(population_covered) / population_total : 0.0;
-  }
+  double pct_villages() const { return reported_pct(villages_covered, villages_total); }
+  double pct_population() const { return reported_pct(population_covered, population_total); }
 };
 
 struct CoverageReport {

@@ -14,6 +14,31 @@ inline std::string fixed_or_empty(double v, int decimals) {
   return buf;
 }
 
+// A level in a legend or a layer name: rounded to 0.1 (dB, dBm), shortest
+// form ("-90.3", "-100"); an effective threshold with margins would
+// otherwise read -90.3106906067324.
+inline std::string label_num(double v) {
+  v = std::round(v * 10.0) / 10.0;
+  if (v == 0.0) v = 0.0;  // no "-0"
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  std::string out = buf;
+  if (out.size() > 2 && out.compare(out.size() - 2, 2, ".0") == 0) out.resize(out.size() - 2);
+  return out;
+}
+
+// Markdown table cell text: a '|' would split the cell, a newline the row.
+inline std::string md_cell(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n' || c == '\r') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
 // RFC 4180 quoting: fields with a comma, quote or newline are quoted, quotes doubled.
 inline std::string csv_quote(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
