@@ -91,4 +91,14 @@ std::pair<double, double> Transformer::inverse(double x, double y) const {
   return {o.xy.x, o.xy.y};
 }
 
+double north_grid_bearing_deg(const Transformer& to_grid, double lon, double lat) {
+  // the grid direction of a short step due north (south near the north pole)
+  const double step = lat < 89.0 ? 1e-4 : -1e-4;
+  const auto [x0, y0] = to_grid.forward(lon, lat);
+  const auto [x1, y1] = to_grid.forward(lon, lat + step);
+  const double dx = step > 0 ? x1 - x0 : x0 - x1, dy = step > 0 ? y1 - y0 : y0 - y1;
+  if (!std::isfinite(dx) || !std::isfinite(dy) || (dx == 0.0 && dy == 0.0)) return 0.0;
+  return std::atan2(dx, dy) * 180.0 / 3.14159265358979323846;
+}
+
 }  // namespace phusong

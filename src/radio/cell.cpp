@@ -78,10 +78,16 @@ int resource_blocks(Technology t, double bw) {
   return 0;
 }
 
+namespace {
+constexpr double kCpichShareDb = 10.0;  // UMTS CPICH: 10 % of the carrier power
+}  // namespace
+
+double full_load_over_reference_db(Technology t) { return t == Technology::Umts ? kCpichShareDb : 0.0; }
+
 double reference_eirp_dbm(const Cell& c) {
   switch (c.technology) {
     case Technology::Gsm: return c.eirp_dbm;
-    case Technology::Umts: return c.eirp_dbm - 10.0;
+    case Technology::Umts: return c.eirp_dbm - kCpichShareDb;
     case Technology::Lte:
     case Technology::Nr: {
       const int nrb = resource_blocks(c.technology, c.bandwidth_mhz);
@@ -114,7 +120,7 @@ double relative_gain_db(const Cell& c, double bearing_deg, double depression_deg
   double phi = 0.0;  // unused by an omnidirectional parametric cell
   if (gain_uses_bearing(c)) {
     // into [-180, 180] (fmod is slow and the difference is usually in range)
-    phi = bearing_deg - c.azimuth_deg.value_or(0.0);
+    phi = bearing_deg - c.north_grid_bearing_deg - c.azimuth_deg.value_or(0.0);
     if (phi > 180.0 || phi < -180.0) phi -= 360.0 * std::floor((phi + 180.0) / 360.0);
   }
   if (c.pattern) {
@@ -131,6 +137,8 @@ double relative_gain_db(const Cell& c, double bearing_deg, double depression_deg
 
 double max_relative_gain_db(const Cell& c, double bearing_lo_deg, double bearing_hi_deg, double depression_lo_deg,
                             double depression_hi_deg) {
+  bearing_lo_deg -= c.north_grid_bearing_deg;  // grid bearings to true ones
+  bearing_hi_deg -= c.north_grid_bearing_deg;
   if (c.pattern) {
     // the bearings as azimuths off the boresight, as relative_gain_db()
     const double az = c.azimuth_deg.value_or(0.0);

@@ -23,6 +23,10 @@ namespace phusong {
 
 namespace {
 
+// A pattern file whose horizontal cut varies by no more than this is an
+// omnidirectional antenna (a cell without azimuth may use it).
+constexpr double kOmniRippleDb = 3.0;
+
 struct Reader {
   const io::VectorTable& t;
   size_t row;
@@ -64,8 +68,12 @@ struct Reader {
 }  // namespace
 
 std::vector<radio::Cell> parse_cells(const std::string& path, const std::string& working_crs) {
-  return parse_cells_table(io::read_vector(path, working_crs, io::GeomKind::Point),
-                           std::filesystem::absolute(path).parent_path().string());
+  auto cells = parse_cells_table(io::read_vector(path, working_crs, io::GeomKind::Point),
+                                 std::filesystem::absolute(path).parent_path().string());
+  // azimuths are from true north, the engine's bearings from grid north
+  const Transformer to_grid(kWgs84, working_crs);
+  for (auto& c : cells) c.north_grid_bearing_deg = north_grid_bearing_deg(to_grid, c.lon, c.lat);
+  return cells;
 }
 
 std::vector<radio::Cell> parse_cells_table(const io::VectorTable& t, const std::string& sites_dir_path) {
@@ -122,9 +130,26 @@ std::vector<radio::Cell> parse_cells_table(const io::VectorTable& t, const std::
     c.tilt_deg = r.num("tilt_deg", false, c.pattern ? c.pattern->electrical_tilt_deg : 0, -20, 30, " degrees");
     c.mechanical_tilt_deg = r.num("mechanical_tilt_deg", false, 0, -20, 30, " degrees");
     c.beamwidth_deg = r.num("beamwidth_deg", false, c.azimuth_deg ? 65 : 360, 5, 360, " degrees");
-    if (c.beamwidth_deg >= 360) c.azimuth_deg.reset();
+    // A parametric cell of 360 degrees is omnidirectional; with a pattern
+    // file the beamwidth is ignored and the azimuth is the file's boresight.
+    if (c.beamwidth_deg >= 360 && !c.pattern) c.azimuth_deg.reset();
+    if (c.pattern && !c.azimuth_deg) {
+      const auto [lo, hi] = std::minmax_element(c.pattern->horizontal_db.begin(), c.pattern->horizontal_db.end());
+      if (*hi - *lo > kOmniRippleDb) {
+        throw InputError(path, "azimuth_deg",
+                         "empty in " + r.where() + ", but pattern '" + pat + "' is directional (its horizontal cut spans " +
+                             fmt_num(std::round((*hi - *lo) * 10.0) / 10.0) + " dB)",
+                         "the boresight's azimuth, 0 to 360 degrees clockwise from north");
+      }
+    }
     c.freq_mhz = r.num("freq_mhz", true, 1800, 30, 100000, " MHz");
     c.bandwidth_mhz = r.num("bandwidth_mhz", false, 10, 0.1, 400, " MHz");
+    // NR's resource blocks here are FR1's at 30 kHz (TS 38.101-1); FR2 uses
+    // 60 or 120 kHz, i.e. other counts and another RSRP per resource element.
+    if (c.technology == radio::Technology::Nr && (c.freq_mhz < 410 || c.freq_mhz > 7125)) {
+      throw InputError(path, "freq_mhz", "value " + fmt_num(c.freq_mhz) + " in " + r.where() + " is outside NR FR1",
+                       "410 to 7125 MHz for nr (FR2 is not modelled)");
+    }
     if ((c.technology == radio::Technology::Lte || c.technology == radio::Technology::Nr) &&
         radio::resource_blocks(c.technology, c.bandwidth_mhz) == 0) {
       throw InputError(path, "bandwidth_mhz", "value " + fmt_num(c.bandwidth_mhz) + " in " + r.where() +
@@ -161,14 +186,31 @@ std::vector<analysis::Village> parse_villages(const std::string& path, const std
 
 std::vector<analysis::Village> parse_villages_table(const io::VectorTable& t) {
   std::vector<analysis::Village> out;
+  std::set<std::string> ids;
+  const bool has_population = t.field("population") >= 0;
   for (size_t i = 0; i < t.rows.size(); ++i) {
     Reader r{t, i};
     analysis::Village v;
     v.id = r.str("id");
     if (v.id.empty()) v.id = std::to_string(i + 1);
+    if (!ids.insert(v.id).second) {
+      throw InputError(t.path, t.field("id") >= 0 ? "id" : "name",
+                       "duplicate village id '" + v.id + "' in " + r.where(),
+                       "a unique id per village (an empty id is the row number)");
+    }
     v.name = r.str("name", true);
     v.commune = r.str("commune");
-    v.population = static_cast<long long>(r.num("population", false, 0, 0, 1e8, " people"));
+    // A head count: a whole number, given for every village once the column
+    // is there (a blank or "1.122" would quietly change the population base).
+    if (has_population && r.str("population").empty()) {
+      throw InputError(t.path, "population", "empty in " + r.where(), "a whole number of people for every village (0 if none)");
+    }
+    const double pop = r.num("population", false, 0, 0, 1e8, " people");
+    if (pop != std::floor(pop)) {
+      throw InputError(t.path, "population", "'" + r.str("population") + "' in " + r.where() + " is not a whole number",
+                       "a whole number of people, 0 to 1e+08, without thousands separators");
+    }
+    v.population = static_cast<long long>(pop);
     v.lon = t.rows[i].lon;
     v.lat = t.rows[i].lat;
     v.x = t.rows[i].x;
@@ -292,6 +334,19 @@ Inputs load_inputs(const Scenario& s, const std::function<std::pair<int, int>(co
   if (s.freq_override_mhz) {
     for (auto& c : all_cells)
       if (c.technology == s.technology) c.freq_mhz = *s.freq_override_mhz;
+  }
+  // Every carrier the scenario selects must be one of the sites' (a
+  // misspelt name would quietly leave that carrier out).
+  for (const auto& want : s.carriers) {
+    if (s.proposals.present && want == s.proposals.carrier) continue;  // a carrier with proposed sites only
+    if (std::none_of(all_cells.begin(), all_cells.end(), [&](const radio::Cell& c) { return c.carrier == want; })) {
+      std::set<std::string> known;
+      for (const auto& c : all_cells) known.insert(c.carrier);
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      throw InputError(s.file, "radio.carriers", "'" + want + "' is not a carrier of the sites",
+                       "carrier names as the sites' carrier column spells them: " + list);
+    }
   }
   for (auto& c : all_cells) {
     const bool carrier_ok = s.carriers.empty() || std::find(s.carriers.begin(), s.carriers.end(), c.carrier) != s.carriers.end();

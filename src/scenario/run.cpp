@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "phusong/core/error.hpp"
 #include "phusong/core/progress.hpp"
@@ -136,6 +137,22 @@ void prepare_run(RunStages& stg, const Scenario& s_in, const RunOptions& opt) {
     run.by_technology.push_back({radio::technology_name(t), radio::technology_name(t),
                                  radio::default_threshold_dbm(t) + s.margin_db(), {}, {}});
   }
+  // Each carrier and technology names its own files and columns
+  // (rsrp_dbm_<id>.tif, covered_<id>): two names with one identifier would
+  // overwrite each other's.
+  std::map<std::string, std::string> seen;  // identifier -> name
+  for (const auto* groups : {&run.by_carrier, &run.by_technology}) {
+    for (const auto& g : *groups) {
+      const auto [it, fresh] = seen.emplace(g.key, g.name);
+      if (!fresh) {
+        throw InputError(s.sites_path, "carrier",
+                         "'" + it->second + "' and '" + g.name + "' would share the output names rsrp_dbm_" + g.key +
+                             ".tif and covered_" + g.key,
+                         "carrier names that differ in more than case and punctuation, and none named after a "
+                         "technology (one spelling per carrier)");
+      }
+    }
+  }
 }
 
 std::vector<radio::Technology> other_technologies(const Inputs& in) {
@@ -258,17 +275,19 @@ void compute_sinr(RunStages& stg) {
   const Scenario& s = run.scenario;
   if (!s.sinr.present) return;
   // SINR = S / (I + N): S the strongest cell of the set, I the sum of the
-  // others (linear mW, full load: every resource element transmitted at the
-  // reference power), N thermal noise in the quantity's bandwidth.
+  // others at full load (linear mW: their reference powers, times the full
+  // load's share over it: UMTS interferers send their whole carrier, not
+  // just the CPICH), N thermal noise in the quantity's bandwidth.
   run.sinr_noise_bandwidth_hz = sinr_noise_bandwidth_hz(s);
   run.sinr_noise_dbm = sinr_noise_dbm(s);
   const double n_mw = std::pow(10.0, run.sinr_noise_dbm / 10.0);
+  const double load = std::pow(10.0, radio::full_load_over_reference_db(s.technology) / 10.0);
   run.sinr_db = Raster<float>(run.inputs.dem.elevation_m.grid(), kNoDataF);
   for (size_t i = 0; i < run.sinr_db.data().size(); ++i) {
     const float best = stg.sinr_acc.best_dbm.data()[i];
     if (std::isnan(best)) continue;
     const double s_mw = std::pow(10.0, best / 10.0);
-    const double i_mw = std::max(stg.sinr_acc.sum_mw.data()[i] - s_mw, 0.0);
+    const double i_mw = load * std::max(stg.sinr_acc.sum_mw.data()[i] - s_mw, 0.0);
     run.sinr_db.data()[i] = static_cast<float>(10.0 * std::log10(s_mw / (i_mw + n_mw)));
   }
 }

@@ -205,6 +205,27 @@ TEST_CASE("clutter: a land-cover class missing from the table is an error before
   CHECK_FALSE(fs::exists(dir / "out"));  // nothing computed or written
 }
 
+namespace {
+
+// Received power at d metres from an omni cell of reference power ref_dbm
+// (EIRP of the reference quantity) 30 m above the flat 100 m ground, rx at
+// 1.5 m, 1800 MHz: free space and the cell's 10 degree vertical beam.
+double omni_rx_dbm(double ref_dbm, double d) {
+  const double dz = 28.5;
+  const double loss = 20 * std::log10(4 * M_PI * std::hypot(d, dz) / (299792458.0 / 1800e6));
+  const double depr = std::atan2(dz, d) * 180 / M_PI;
+  return ref_dbm - std::min(12 * (depr / 10) * (depr / 10), 20.0) - loss;
+}
+
+double mw(double dbm) { return std::pow(10.0, dbm / 10); }
+
+double sinr_of(const RunResult& run, const Place& v) {
+  const Grid& g = run.sinr_db.grid();
+  return run.sinr_db.at(static_cast<int>(g.row_f(cy(v.r))), static_cast<int>(g.col_f(cx(v.c))));
+}
+
+}  // namespace
+
 TEST_CASE("sinr: two co-channel sites, SINR against the closed form") {
   const fs::path dir = test::temp_dir("sinr_two_sites");
   // Sites 1.2 km apart on row 100; villages at the midpoint, and 600 m beyond the west site.
@@ -216,17 +237,8 @@ TEST_CASE("sinr: two co-channel sites, SINR against the closed form") {
   const double noise_dbm = -174 + 10 * std::log10(15e3) + 7;  // one resource element
   CHECK(run.sinr_noise_dbm == doctest::Approx(noise_dbm));
   const double ref = 58 - 10 * std::log10(600.0);
-  auto rx = [&](double d) {
-    const double dz = 28.5;
-    const double loss = 20 * std::log10(4 * M_PI * std::hypot(d, dz) / (299792458.0 / 1800e6));
-    const double depr = std::atan2(dz, d) * 180 / M_PI;
-    return ref - std::min(12 * (depr / 10) * (depr / 10), 20.0) - loss;
-  };
-  auto mw = [](double dbm) { return std::pow(10.0, dbm / 10); };
-  auto sinr_at = [&](const Place& v) {
-    const Grid& g = run.sinr_db.grid();
-    return run.sinr_db.at(static_cast<int>(g.row_f(cy(v.r))), static_cast<int>(g.col_f(cx(v.c))));
-  };
+  auto rx = [&](double d) { return omni_rx_dbm(ref, d); };
+  auto sinr_at = [&](const Place& v) { return sinr_of(run, v); };
   // Midpoint: equal signal and interference, SINR = S / (S + N) just below 0 dB.
   const double s_mid = rx(600);
   const double mid = 10 * std::log10(mw(s_mid) / (mw(s_mid) + mw(noise_dbm)));
@@ -243,4 +255,30 @@ TEST_CASE("sinr: two co-channel sites, SINR against the closed form") {
   // A carrier/frequency without cells is an error naming the block.
   write_case(dir, {{"W", 100, 80}}, {{"Mid", 100, 100}}, "sinr:\n  carrier: Viettel\n  freq_mhz: 900\n");
   CHECK_THROWS_AS(run_scenario(load_scenario((dir / "scenario.yaml").string()), opt), InputError);
+}
+
+TEST_CASE("sinr: UMTS interferers send their whole carrier at full load, CPICH + 10 dB") {
+  const fs::path dir = test::temp_dir("sinr_umts");
+  write_case(dir, {{"W", 100, 80}, {"E", 100, 120}}, {{"Mid", 100, 100}, {"West", 100, 60}},
+             "sinr:\n  carrier: Viettel\n  freq_mhz: 1800\n  noise_figure_db: 7\n");
+  std::string sites = test::slurp(dir / "sites.csv");
+  for (auto p = sites.find(",lte,"); p != std::string::npos; p = sites.find(",lte,")) sites.replace(p, 5, ",umts,");
+  write_text(dir / "sites.csv", sites);
+  std::string yaml = test::slurp(dir / "scenario.yaml");
+  yaml.replace(yaml.find("technology: lte"), 15, "technology: umts");
+  write_text(dir / "scenario.yaml", yaml);
+  RunOptions opt;
+  opt.quiet = true;
+  const RunResult run = run_scenario(load_scenario((dir / "scenario.yaml").string()), opt);
+  const double noise_dbm = -174 + 10 * std::log10(3.84e6) + 7;  // the chip rate
+  CHECK(run.sinr_noise_dbm == doctest::Approx(noise_dbm));
+  const double cpich = 58 - 10;  // 10 % of the carrier
+  auto rx = [&](double ref, double d) { return omni_rx_dbm(ref, d); };
+  auto sinr_at = [&](const Place& v) { return sinr_of(run, v); };
+  // Midpoint: the serving CPICH against the other cell's whole carrier: about -10 dB.
+  const double mid = 10 * std::log10(mw(rx(cpich, 600)) / (mw(rx(58, 600)) + mw(noise_dbm)));
+  CHECK(mid < -9.9);
+  CHECK(sinr_at({"Mid", 100, 100}) == doctest::Approx(mid).epsilon(1e-4));
+  const double west = 10 * std::log10(mw(rx(cpich, 600)) / (mw(rx(58, 1800)) + mw(noise_dbm)));
+  CHECK(sinr_at({"West", 100, 60}) == doctest::Approx(west).epsilon(1e-4));
 }

@@ -15,6 +15,8 @@
 
 #include "phusong/core/error.hpp"
 #include "phusong/geo/crs.hpp"
+#include "phusong/radio/cell.hpp"
+#include "phusong/scenario/inputs.hpp"
 #include "phusong/raster/gdal_raii.hpp"
 #include "phusong/terrain/profile_io.hpp"
 #include "test_support.hpp"
@@ -293,6 +295,15 @@ TEST_CASE("reliability: bad sites, villages and scenario values are refused with
       {"NaN population", villages(",300,", ",nan,"), "not a finite number"},
       {"village latitude inf", villages("300,{V1}", "300,105.0,inf"), "lon/lat empty or not numbers"},
       {"village without name", villages("Ban B", ""), "'name'"},
+      {"duplicate village id", villages("2,Ban B", "1,Ban B"), "duplicate village id '1' in row 3"},
+      {"population written with a thousands dot", villages(",300,", ",1.122,"), "'1.122' in row 2 is not a whole number"},
+      {"population left blank", villages(",200,", ",,"), "'population': empty in row 3 (expected a whole number of people for every village (0 if none))"},
+      {"a selected carrier that no site has (misspelt)",
+       yaml("radius_km: 2.9", "radius_km: 2.9\n  carriers: [Viettel, Vinaphone]"),
+       "'Vinaphone' is not a carrier of the sites"},
+      {"two spellings of one carrier", sites("S2A,VNPT,", "S2A,viettel,"),
+       "'Viettel' and 'viettel' would share the output names rsrp_dbm_viettel.tif"},
+      {"NR above FR1", sites(",lte,900,10,55", ",nr,28000,100,55"), "value 28000 in row 4 is outside NR FR1"},
       // scenario values in wrong units / not numbers
       {"radius in metres", yaml("radius_km: 2.9", "radius_km: 2900"), "out of range"},
       {"receiver height in centimetres", yaml("threshold_dbm: -110", "threshold_dbm: -110\n  rx_height_m: 150"),
@@ -315,6 +326,27 @@ TEST_CASE("reliability: bad sites, villages and scenario values are refused with
     const fs::path d = test::temp_dir("rel_case");
     MESSAGE(c.what << ": " << expect_refused(d, c.f, c.expect));
   }
+}
+
+TEST_CASE("reliability: a directional pattern file needs an azimuth; with one, a 360 degree beamwidth keeps it") {
+  const fs::path d = test::temp_dir("rel_pattern");
+  REQUIRE(run_cli("make-pattern --freq-mhz 1800 --out " + (d / "panel.msi").string()) == 0);
+  Files f = good_files();
+  f.sites = "site_id,cell_id,carrier,lon,lat,height_m,azimuth_deg,beamwidth_deg,pattern,technology,freq_mhz,"
+            "bandwidth_mhz,eirp_dbm\nS1,S1A,Viettel,{S1},30,,,panel.msi,lte,1800,10,58\n";
+  MESSAGE(expect_refused(d, f, "'azimuth_deg': empty in row 2, but pattern 'panel.msi' is directional"));
+  // With an azimuth, a beamwidth of 360 (ignored with a pattern) no longer
+  // turns the panel to face north: its boresight stays east.
+  test::write_text(d / "sites.csv", render("site_id,cell_id,carrier,lon,lat,height_m,azimuth_deg,beamwidth_deg,pattern,"
+                                           "technology,freq_mhz,bandwidth_mhz,eirp_dbm\n"
+                                           "S1,S1A,Viettel,{S1},30,90,360,panel.msi,lte,1800,10,58\n"));
+  const auto cells = parse_cells((d / "sites.csv").string(), "EPSG:32648");
+  REQUIRE(cells.size() == 1);
+  REQUIRE(cells[0].azimuth_deg.has_value());
+  CHECK(*cells[0].azimuth_deg == 90.0);
+  // east of the site: the main beam; north: the side, far weaker
+  CHECK(radio::relative_gain_db(cells[0], 90.0 + cells[0].north_grid_bearing_deg, 0.0) >
+        radio::relative_gain_db(cells[0], 0.0 + cells[0].north_grid_bearing_deg, 0.0) + 10.0);
 }
 
 TEST_CASE("reliability: a grid that would not fit in memory is refused with the estimate") {

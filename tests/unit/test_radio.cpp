@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "phusong/geo/crs.hpp"
 #include "phusong/radio/antenna_pattern.hpp"
 #include "phusong/radio/cell.hpp"
 #include "phusong/radio/variability.hpp"
@@ -242,4 +243,28 @@ TEST_CASE("radio: mechanical_tilt_cover holds every rotated direction of the box
   CHECK(outside == 0);
   CHECK(exact > 2000);
   CHECK(tight == exact);
+}
+
+TEST_CASE("radio: azimuths are from true north; the grid's meridian convergence is taken out of the bearings") {
+  // UTM 48N (central meridian 105 E): east of it true north points west of
+  // grid north by the convergence, atan(tan(dlon) sin(lat)).
+  const phusong::Transformer to_utm(phusong::kWgs84, "EPSG:32648");
+  const double expect = std::atan(std::tan(1.7 * M_PI / 180) * std::sin(16.6 * M_PI / 180)) * 180 / M_PI;
+  CHECK(phusong::north_grid_bearing_deg(to_utm, 106.7, 16.6) == doctest::Approx(-expect).epsilon(1e-3));
+  CHECK(phusong::north_grid_bearing_deg(to_utm, 105.0, 16.6) == doctest::Approx(0.0).epsilon(1e-6));
+  CHECK(phusong::north_grid_bearing_deg(to_utm, 103.3, 16.6) == doctest::Approx(expect).epsilon(1e-3));
+  CHECK(phusong::north_grid_bearing_deg(phusong::Transformer(phusong::kWgs84, phusong::kWgs84), 106.7, 16.6) == 0.0);
+  // A sector at 90 degrees true: its boresight lies at grid bearing 90 + that.
+  Cell c;
+  c.azimuth_deg = 90.0;
+  c.beamwidth_deg = 10.0;
+  c.north_grid_bearing_deg = phusong::north_grid_bearing_deg(to_utm, 106.7, 16.6);
+  CHECK(relative_gain_db(c, 90.0 + c.north_grid_bearing_deg, 0.0) == doctest::Approx(0.0));
+  CHECK(relative_gain_db(c, 90.0, 0.0) < -0.02);  // half a degree off a 10 degree beam
+  Cell grid = c;
+  grid.north_grid_bearing_deg = 0.0;
+  CHECK(relative_gain_db(grid, 90.0, 0.0) == doctest::Approx(0.0));
+  // the bound over a box of bearings shifts with it
+  CHECK(max_relative_gain_db(c, 80.0 + c.north_grid_bearing_deg, 85.0 + c.north_grid_bearing_deg, 0.0, 0.0) ==
+        doctest::Approx(relative_gain_db(c, 85.0 + c.north_grid_bearing_deg, 0.0)));
 }

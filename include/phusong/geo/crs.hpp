@@ -38,4 +38,9 @@ class Transformer {
 
 inline constexpr const char* kWgs84 = "EPSG:4326";
 
+// The grid bearing of true north at (lon, lat): degrees clockwise from the
+// target CRS's grid north (to_grid: from WGS 84, lon/lat order), i.e. minus
+// the meridian convergence; 0 in a geographic CRS.
+double north_grid_bearing_deg(const Transformer& to_grid, double lon, double lat);
+
 }  // namespace phusong

@@ -26,7 +26,12 @@ struct Cell {
   double x = 0, y = 0;         // working CRS
   double ground_m = 0;         // terrain height at the site (from the DEM)
   double height_m = 30;        // antenna height above ground
-  std::optional<double> azimuth_deg;  // empty = omnidirectional
+  std::optional<double> azimuth_deg;  // from true north; empty = omnidirectional
+  // The grid bearing of true north at the site in the working CRS (minus
+  // the meridian convergence: about -0.5 degrees at 16.6 N, 1.7 degrees
+  // east of a UTM zone's central meridian).  The engine's bearings are grid
+  // bearings; the gain functions turn them to true ones with this.
+  double north_grid_bearing_deg = 0;
   double tilt_deg = 0;         // electrical downtilt, degrees (positive = down)
   double mechanical_tilt_deg = 0;  // mechanical downtilt: rotates the whole pattern
   double beamwidth_deg = 65;   // horizontal half-power beamwidth
@@ -53,10 +58,17 @@ int resource_blocks(Technology t, double bandwidth_mhz);
 //   LTE RSRP / NR SS-RSRP: power per resource element: EIRP - 10 log10(12 N_RB).
 double reference_eirp_dbm(const Cell& c);
 
+// What an interfering cell at full load sends, over its reference power, in
+// the reference quantity's bandwidth (downlink SINR): UMTS its whole carrier
+// (CPICH at 10 %: +10 dB over the 3.84 MHz chip rate); GSM, LTE and NR 0 dB
+// (the BCCH carrier, every resource element at the reference power).
+double full_load_over_reference_db(Technology t);
+
 // Antenna gain relative to the main beam (<= 0 dB), 3GPP TR 36.814
 // Table A.2.1.1-2: A_H = -min(12 (φ/φ3dB)², 25), A_V = -min(12 ((θ-θtilt)/θ3dB)², 20),
 // A = -min(-(A_H + A_V), 25).  Omni cells use the vertical part only.
-// bearing_deg: clockwise from north to the receiver; elevation_deg: angle
+// bearing_deg: clockwise from grid north in the working CRS to the receiver
+// (c.north_grid_bearing_deg turns it to true north); elevation_deg: angle
 // below the horizontal is positive (receiver lower than antenna).
 // A mechanical downtilt rotates the direction into the antenna frame first
 // (rotate_for_mechanical_tilt in antenna_pattern.hpp; sectors only).  Cells
@@ -64,7 +76,7 @@ double reference_eirp_dbm(const Cell& c);
 // antenna_pattern.hpp) instead of the parametric formula.
 double relative_gain_db(const Cell& c, double bearing_deg, double depression_deg);
 // An upper bound of relative_gain_db() over every direction with a bearing
-// in [bearing_lo_deg, bearing_hi_deg] (clockwise from north, any real
+// in [bearing_lo_deg, bearing_hi_deg] (clockwise from grid north, any real
 // values, bearing_hi_deg - bearing_lo_deg in [0, 360]; 360 or more: every
 // bearing) and a depression in [depression_lo_deg, depression_hi_deg]:
 // the parametric pattern's gain at the point of the box nearest the main
