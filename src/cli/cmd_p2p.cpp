@@ -49,16 +49,6 @@ const char* mode_name(prop::Mode m) {
   return nullptr;
 }
 
-const char* environment_name(prop::Environment e) {
-  switch (e) {
-    case prop::Environment::Urban: return "urban";
-    case prop::Environment::LargeCity: return "large_city";
-    case prop::Environment::Suburban: return "suburban";
-    case prop::Environment::Open: break;
-  }
-  return "open";
-}
-
 }  // namespace
 
 int cmd_p2p(int argc, char** argv) {
@@ -113,10 +103,7 @@ int cmd_p2p(int argc, char** argv) {
   if (pol == "v" || pol == "vertical") p.pol = prop::Polarization::Vertical;
   else if (pol == "h" || pol == "horizontal") p.pol = prop::Polarization::Horizontal;
   else throw InputError("command line", "--pol", "unknown value '" + pol + "'", "v (vertical) or h (horizontal)");
-  if (environment == "urban") p.environment = prop::Environment::Urban;
-  else if (environment == "large_city") p.environment = prop::Environment::LargeCity;
-  else if (environment == "suburban") p.environment = prop::Environment::Suburban;
-  else if (environment == "open") p.environment = prop::Environment::Open;
+  if (const auto e = prop::parse_environment(environment)) p.environment = *e;
   else throw InputError("command line", "--environment", "unknown value '" + environment + "'",
                         "urban, large_city, suburban or open");
 
@@ -170,7 +157,7 @@ int cmd_p2p(int argc, char** argv) {
     in["situation_pct"] = p.situation_pct;
     in["mdvar"] = p.mdvar;
     in["k_factor"] = p.k_factor;
-    in["environment"] = environment_name(p.environment);
+    in["environment"] = prop::environment_name(p.environment);
     in["delta_n"] = p.delta_n;
     in["lat_deg"] = p.lat_deg;
     in["location_sigma_db"] = p.location_sigma_db;

@@ -335,7 +335,8 @@ nlohmann::ordered_json summary_json(const RunResult& run) {
                  {"cells_sinr_at_least_0_db", above0}};
   }
   const auto& L = s.link;
-  j["model"] = {{"name", s.model}, {"engine", s.engine}, {"k_factor", L.k_factor}, {"climate", L.climate},
+  j["model"] = {{"name", s.model}, {"engine", s.engine}, {"k_factor", L.k_factor},
+                {"environment", prop::environment_name(L.environment)}, {"climate", L.climate},
                 {"n0", L.n0}, {"eps", L.eps}, {"sigma", L.sigma},
                 {"polarization", L.pol == prop::Polarization::Vertical ? "vertical" : "horizontal"},
                 {"time_pct", L.time_pct}, {"location_pct", L.location_pct}, {"situation_pct", L.situation_pct}};
@@ -349,6 +350,7 @@ nlohmann::ordered_json summary_json(const RunResult& run) {
                 {"effective_threshold_dbm", std::round(s.effective_threshold_dbm() * 100) / 100},
                 {"rx_height_m", L.rx_height_m},
                 {"radius_km", s.radius_km},
+                {"carriers", s.carriers},  // radio.carriers: [] = every carrier
                 {"cells", run.inputs.cells.size()},
                 {"cells_other_technology_or_carrier", run.inputs.cells_other},
                 {"cells_out_of_area", run.inputs.cells_out_of_area}};

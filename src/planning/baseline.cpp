@@ -96,6 +96,7 @@ Composite read_run_baseline(const std::string& dir, const Scenario& s, const Inp
   const auto& jm = j["model"];
   const bool model_ok =
       jm.value("name", "") == s.model && jm.value("engine", "") == s.engine && jm.value("k_factor", kNaN) == L.k_factor &&
+      jm.value("environment", "") == prop::environment_name(L.environment) &&
       jm.value("climate", -1) == L.climate && jm.value("n0", kNaN) == L.n0 && jm.value("eps", kNaN) == L.eps &&
       jm.value("sigma", kNaN) == L.sigma &&
       jm.value("polarization", "") == (L.pol == prop::Polarization::Vertical ? "vertical" : "horizontal") &&
@@ -106,9 +107,10 @@ Composite read_run_baseline(const std::string& dir, const Scenario& s, const Inp
   const bool radio_ok = jr.value("technology", "") == radio::technology_name(s.technology) &&
                         jr.value("effective_threshold_dbm", kNaN) == std::round(s.effective_threshold_dbm() * 100) / 100 &&
                         jr.value("rx_height_m", kNaN) == L.rx_height_m && jr.value("radius_km", kNaN) == s.radius_km &&
+                        jr.value("carriers", std::vector<std::string>{"(none)"}) == s.carriers &&
                         jr.value("cells", -1) == static_cast<int>(in.cells.size()) &&
                         jr.value("cells_other_technology_or_carrier", -1) == in.cells_other;
-  if (!radio_ok) throw differs("radio", "technology, threshold, receiver height, radius or cells");
+  if (!radio_ok) throw differs("radio", "technology, threshold, receiver height, radius, carriers or cells");
 
   Composite c{read_band<float>(d / "rsrp_dbm.tif", g, GDT_Float32),
               read_band<std::int16_t>(d / "best_server.tif", g, GDT_Int16),

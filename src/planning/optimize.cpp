@@ -294,4 +294,13 @@ Selection milp_min_cost(const CoverInstance& inst, double time_limit_s, const st
   return solve(inst, 0, true, time_limit_s, start);
 }
 
+bool milp_preferred(const Selection& greedy, const Selection& milp, bool min_cost) {
+  if (min_cost) {
+    return milp.covered_targets > greedy.covered_targets ||
+           (milp.covered_targets == greedy.covered_targets && milp.cost < greedy.cost - 1e-9);
+  }
+  return milp.covered_weight > greedy.covered_weight + 1e-9 ||
+         (milp.covered_weight >= greedy.covered_weight - 1e-9 && milp.cost < greedy.cost - 1e-9);
+}
+
 }  // namespace phusong::planning

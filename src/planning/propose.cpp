@@ -355,15 +355,14 @@ ProposeResult propose(const Scenario& s_in, const ProposeOptions& opt) {
                          : milp_max_coverage(inst, P.max_sites, P.milp_time_limit_s, start);
     R.milp_ran = true;
   }
+  const bool milp_solved = R.milp_ran && (R.milp.status == "optimal" || R.milp.status.find("feasible") != std::string::npos);
+  if (!R.greedy_ran && !milp_solved) {
+    throw Error("phusong propose: the MILP found no solution (" + R.milp.status +
+                "); solver: both falls back on the greedy, or raise proposals.milp_time_limit_s");
+  }
   const Selection* pick = R.greedy_ran ? &R.greedy : &R.milp;
   R.chosen_by = R.greedy_ran ? "greedy" : "milp";
-  if (R.greedy_ran && R.milp_ran && (R.milp.status == "optimal" || R.milp.status.find("feasible") != std::string::npos)) {
-    const bool better = P.min_sites ? (R.milp.covered_targets >= R.greedy.covered_targets && R.milp.cost < R.greedy.cost - 1e-9)
-                                    : (R.milp.covered_weight > R.greedy.covered_weight + 1e-9 ||
-                                       (R.milp.covered_weight >= R.greedy.covered_weight - 1e-9 &&
-                                        R.milp.cost < R.greedy.cost - 1e-9));
-    if (better) pick = &R.milp, R.chosen_by = "milp";
-  }
+  if (R.greedy_ran && milp_solved && milp_preferred(R.greedy, R.milp, P.min_sites)) pick = &R.milp, R.chosen_by = "milp";
   // Order the chosen options by marginal gain (largest first).
   std::vector<int> order;
   {

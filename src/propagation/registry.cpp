@@ -10,6 +10,24 @@
 
 namespace phusong::prop {
 
+const char* environment_name(Environment e) {
+  switch (e) {
+    case Environment::Urban: return "urban";
+    case Environment::LargeCity: return "large_city";
+    case Environment::Suburban: return "suburban";
+    case Environment::Open: break;
+  }
+  return "open";
+}
+
+std::optional<Environment> parse_environment(std::string_view name) {
+  if (name == "urban") return Environment::Urban;
+  if (name == "large_city") return Environment::LargeCity;
+  if (name == "suburban") return Environment::Suburban;
+  if (name == "open" || name == "rural") return Environment::Open;
+  return std::nullopt;
+}
+
 namespace {
 using Factory = std::unique_ptr<Model> (*)();
 const std::vector<std::pair<std::string, Factory>>& builtins() {

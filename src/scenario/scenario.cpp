@@ -166,10 +166,7 @@ Scenario interpret(const std::string& text, const std::string& path) {
     auto& L = s.link;
     L.k_factor = get_num(c, m, "model", "k_factor", L.k_factor, 0.5, 10.0, "");
     const std::string env = get_str(c, m, "model", "environment", "open");
-    if (env == "urban") L.environment = prop::Environment::Urban;
-    else if (env == "large_city") L.environment = prop::Environment::LargeCity;
-    else if (env == "suburban") L.environment = prop::Environment::Suburban;
-    else if (env == "open" || env == "rural") L.environment = prop::Environment::Open;
+    if (const auto e = prop::parse_environment(env)) L.environment = *e;
     else throw InputError(path, "model.environment", "unknown value '" + env + "'", "urban, large_city, suburban, open");
     L.climate = static_cast<int>(get_num(c, m, "model", "climate", L.climate, 1, 7, " (ITM radio climate)"));
     L.n0 = get_num(c, m, "model", "n0", L.n0, 250, 400, " N-units");

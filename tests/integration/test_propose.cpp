@@ -5,6 +5,8 @@
 // (MILP >= greedy >= (1 - 1/e) MILP); backhaul clearance in closed form.
 #include <doctest/doctest.h>
 
+#include <tuple>
+
 #include <sys/wait.h>
 
 #include <cmath>
@@ -205,6 +207,34 @@ TEST_CASE("propose: greedy vs MILP on random small instances (max coverage and m
   MESSAGE("greedy strictly below the MILP optimum in " << greedy_below_optimum << " of 40 instances");
 }
 
+TEST_CASE("propose: min_sites keeps the MILP where it covers a village the greedy leaves out, even at a higher cost") {
+  // One location L: 30 m covers A, B, C for 40; 45 m covers A, B, C, D for
+  // 55; D is reachable from L only.  The greedy takes 30 m (3/40 > 4/55)
+  // and never raises a tower at a location it has used: D stays uncovered.
+  CoverInstance inst;
+  inst.weight = {1, 1, 1, 1};
+  Option low, high;
+  low.location = high.location = 0;
+  low.cost = 40;
+  low.covers = {0, 1, 2};
+  high.cost = 55;
+  high.covers = {0, 1, 2, 3};
+  inst.options = {low, high};
+  const Selection g = greedy_min_cost(inst);
+  const Selection m = milp_min_cost(inst, 30.0, g.chosen);
+  REQUIRE(m.status == "optimal");
+  CHECK(g.covered_targets == 3);
+  CHECK(m.covered_targets == 4);
+  CHECK(m.cost > g.cost);
+  CHECK(milp_preferred(g, m, true));
+  CHECK_FALSE(milp_preferred(m, g, true));
+  // as many targets: the lower cost
+  Selection cheaper = m;
+  cheaper.cost = m.cost - 1;
+  CHECK(milp_preferred(m, cheaper, true));
+  CHECK_FALSE(milp_preferred(m, m, true));
+}
+
 TEST_CASE("propose: backhaul Fresnel clearance over flat ground matches the closed form") {
   Grid g;
   g.rows = 20;
@@ -352,4 +382,29 @@ TEST_CASE("propose --baseline: the existing network read from a phusong run give
     what = e.what();
   }
   CHECK(what.find("not the summary of a phusong run") != std::string::npos);
+
+  // Settings that only summary.json records: Hata's environment class and
+  // the selected carriers (a run of another environment or carrier list
+  // was taken as the baseline and proposed towers the scenario does not need).
+  const std::vector<std::tuple<std::string, std::string, std::string>> edits = {
+      {"\"environment\": \"open\"", "\"environment\": \"urban\"", "'model': differs from the scenario"},
+      {"\"carriers\": []", "\"carriers\": [\"Viettel\"]", "'radio': differs from the scenario"}};
+  for (const auto& [from, to, expect] : edits) {
+    CAPTURE(to);
+    const fs::path other = dir / "run_other";
+    fs::remove_all(other);
+    fs::copy(dir / "run", other, fs::copy_options::recursive);
+    std::string sj = slurp(other / "summary.json");
+    REQUIRE(sj.find(from) != std::string::npos);
+    sj.replace(sj.find(from), from.size(), to);
+    write_text(other / "summary.json", sj);
+    opt.baseline_dir = other.string();
+    what.clear();
+    try {
+      propose(load_scenario(y.string()), opt);
+    } catch (const InputError& e) {
+      what = e.what();
+    }
+    CHECK(what.find(expect) != std::string::npos);
+  }
 }

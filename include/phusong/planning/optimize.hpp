@@ -62,4 +62,11 @@ Selection greedy_min_cost(const CoverInstance& inst);
 Selection milp_max_coverage(const CoverInstance& inst, int k, double time_limit_s, const std::vector<int>& start = {});
 Selection milp_min_cost(const CoverInstance& inst, double time_limit_s, const std::vector<int>& start = {});
 
+// Whether a solved MILP's selection replaces the greedy's.  max coverage:
+// more covered weight, or the same at a lower cost.  min cost (min_sites):
+// more covered targets, or as many at a lower cost (the greedy never raises
+// a tower at a location it has used, so it can miss a target that only a
+// taller tower there reaches, where the MILP covers it at a higher cost).
+bool milp_preferred(const Selection& greedy, const Selection& milp, bool min_cost);
+
 }  // namespace phusong::planning

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,11 @@ enum class Polarization { Horizontal = 0, Vertical = 1 };
 
 // Okumura-Hata / COST-231 environment classes.
 enum class Environment { Urban, LargeCity, Suburban, Open };
+
+// The scenario's and the CLI's names: urban, large_city, suburban, open
+// ("rural" reads as open).
+const char* environment_name(Environment e);
+std::optional<Environment> parse_environment(std::string_view name);
 
 struct LinkParams {
   double freq_mhz = 1800.0;
