@@ -168,10 +168,18 @@ Selection solve(const CoverInstance& inst, int k, bool min_cost, double time_lim
   GlpProb prob;
   glp_prob* lp = prob.p;
   glp_set_obj_dir(lp, min_cost ? GLP_MIN : GLP_MAX);
-  double total_cost = 0, min_w = INFINITY;
+  // eps: cost only breaks ties, so eps * (total cost) stays below the
+  // smallest difference between two selections' covered weights: 1 where
+  // every weight is a whole number (villages, or a whole population), else
+  // (not reached by phusong's objectives) the smallest positive weight.
+  double total_cost = 0, resolution = 1.0;
   for (const auto& o : inst.options) total_cost += o.cost;
-  for (double w : inst.weight) min_w = std::min(min_w, w);
-  const double eps = total_cost > 0 && std::isfinite(min_w) ? 0.5 * min_w / total_cost : 0.0;
+  if (std::any_of(inst.weight.begin(), inst.weight.end(), [](double w) { return w != std::floor(w); })) {
+    resolution = INFINITY;
+    for (double w : inst.weight)
+      if (w > 0) resolution = std::min(resolution, w);
+  }
+  const double eps = total_cost > 0 && std::isfinite(resolution) ? 0.5 * resolution / total_cost : 0.0;
   // Columns: x_1..x_n (options), then y_1..y_m (targets, max mode only).
   const int ncols = n + (min_cost ? 0 : m);
   if (ncols == 0) {

@@ -54,7 +54,8 @@ Selection greedy_min_cost(const CoverInstance& inst);
 //   max:  maximise sum_t w_t y_t - eps sum_o c_o x_o
 //         s.t. y_t <= sum_{o covers t} x_o,  sum_o x_o <= k,
 //              sum_{o at location l} x_o <= 1,  x binary, 0 <= y <= 1
-//         (eps makes cost break ties only: eps * total cost < min weight).
+//         (eps makes cost break ties only: eps * total cost = 1/2 with whole
+//         weights, below any difference of covered weight).
 //   min:  minimise sum_o c_o x_o  s.t. sum_{o covers t} x_o >= 1 for every
 //         coverable target, location rows as above.
 // `bound` is the LP-relaxation bound when the search stops early.
