@@ -41,8 +41,8 @@ std::string pct_text(double reported) {
   return buf;
 }
 
-int assign_communes(std::vector<Village>& villages, const std::vector<Commune>& communes) {
-  if (communes.empty()) return 0;
+CommuneAssignment assign_communes(std::vector<Village>& villages, const std::vector<Commune>& communes) {
+  if (communes.empty()) return {};
   GeosContext ctx;
   GEOSWKBReader* reader = GEOSWKBReader_create_r(ctx.h);
   std::vector<GEOSGeometry*> geoms;
@@ -60,16 +60,19 @@ int assign_communes(std::vector<Village>& villages, const std::vector<Commune>& 
     geoms.push_back(g);
     prepared.push_back(GEOSPrepare_r(ctx.h, g));
   }
-  int changed = 0;
+  CommuneAssignment out;
   for (auto& v : villages) {
     GEOSGeometry* pt = GEOSGeom_createPointFromXY_r(ctx.h, v.x, v.y);
+    bool inside = false;
     for (size_t i = 0; i < geoms.size(); ++i) {
       if (GEOSPreparedIntersects_r(ctx.h, prepared[i], pt) == 1) {
-        if (v.commune != communes[i].name) ++changed;
+        if (!v.commune.empty() && v.commune != communes[i].name) ++out.renamed;
         v.commune = communes[i].name;
+        inside = true;
         break;
       }
     }
+    out.outside += !inside;
     GEOSGeom_destroy_r(ctx.h, pt);
   }
   for (size_t i = 0; i < geoms.size(); ++i) {
@@ -77,7 +80,7 @@ int assign_communes(std::vector<Village>& villages, const std::vector<Commune>& 
     GEOSGeom_destroy_r(ctx.h, geoms[i]);
   }
   GEOSWKBReader_destroy_r(ctx.h, reader);
-  return changed;
+  return out;
 }
 
 CoverageReport analyse(const Composite& comp, const std::vector<Village>& villages,

@@ -302,6 +302,10 @@ nlohmann::ordered_json summary_json(const RunResult& run) {
                   {"max_m", run.inputs.dem.info.max_m},
                   {"vertical_unit", run.inputs.dem.info.vertical_unit},
                   {"vertical_datum", vertical_datum_of(run.inputs.dem.info.source_crs_wkt)}};
+  if (!run.inputs.communes.empty()) {
+    j["commune_assignment"] = {{"villages_in_another_communes_polygon", run.inputs.communes_assigned.renamed},
+                               {"villages_outside_every_polygon", run.inputs.communes_assigned.outside}};
+  }
   if (s.clutter.present) {
     nlohmann::ordered_json cls = nlohmann::ordered_json::array();
     std::vector<long long> counts(run.inputs.clutter.classes.size(), 0);
@@ -416,6 +420,15 @@ std::string report_markdown(const RunResult& run) {
   o << "\n- Terrain: " << std::filesystem::path(s.dem_path).filename().string() << ", "
     << fixed(run.inputs.dem.info.min_m, 0) << "–" << fixed(run.inputs.dem.info.max_m, 0) << " m";
   if (run.inputs.dem.info.voids_filled) o << ", " << run.inputs.dem.info.voids_filled << " void cells filled";
+  const auto& ca = run.inputs.communes_assigned;
+  if (ca.renamed) {
+    o << "\n- Communes: " << ca.renamed << " village" << (ca.renamed > 1 ? "s lie" : " lies")
+      << " in another commune's polygon than the villages file names; counted in the polygon's commune";
+  }
+  if (ca.outside) {
+    o << "\n- Communes: " << ca.outside << " village" << (ca.outside > 1 ? "s lie" : " lies")
+      << " outside every commune polygon; counted under the villages file's commune";
+  }
   o << "\n\n## Communes\n\n| Commune | Villages covered | % | Population covered | % |\n|---|---:|---:|---:|---:|\n";
   for (const auto& c : run.report.communes) {
     o << "| " << io::md_cell(c.name) << " | " << c.villages_covered << " / " << c.villages_total << " | " << analysis::pct_text(c.pct_villages())

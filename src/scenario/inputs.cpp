@@ -437,7 +437,7 @@ Inputs load_inputs(const Scenario& s, const std::function<std::pair<int, int>(co
                                                               fmt_num(v.lat) + ")", "every village inside the terrain raster");
     }
   }
-  in.villages_reassigned = analysis::assign_communes(in.villages, in.communes);
+  in.communes_assigned = analysis::assign_communes(in.villages, in.communes);
   if (s.clutter.present) {
     if (s.clutter.p2108) {
       // ITU-R P.2108 §3.1 validity for every class and frequency, before any computation.

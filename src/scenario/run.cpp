@@ -88,6 +88,11 @@ void prepare_run(RunStages& stg, const Scenario& s_in, const RunOptions& opt) {
     log_info(opt.quiet, "phusong: warning: " + std::to_string(run.inputs.dem.info.voids_filled) +
                             " void cells in the DEM were filled by interpolation");
   }
+  if (const auto& ca = run.inputs.communes_assigned; ca.renamed > 0 || ca.outside > 0) {
+    log_info(opt.quiet, "phusong: warning: " + std::to_string(ca.renamed) +
+                            " villages lie in another commune's polygon than their commune column names, " +
+                            std::to_string(ca.outside) + " outside every commune polygon (report.md)");
+  }
   // The model's parameter ranges for every cell, before any folder or progress.
   for (const auto* list : {&run.inputs.cells, &run.inputs.other_cells}) {
     for (const auto& c : *list) {

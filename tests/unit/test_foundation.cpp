@@ -210,7 +210,21 @@ TEST_CASE("analysis: villages read their grid cell; communes add up; GEOS assign
   GEOSWKTReader_destroy_r(h, rd);
   GEOSWKBWriter_destroy_r(h, w);
   GEOS_finish_r(h);
-  CHECK(analysis::assign_communes(v, communes) == 3);
+  {
+    // the villages' own column: B names the wrong commune, C none; a copy
+    // of A lies outside both polygons
+    auto w = v;
+    w[1].commune = "West";
+    w.push_back({"4", "D", "Elsewhere", 10, 0, 0, 990, 1996});
+    const auto a = analysis::assign_communes(w, communes);
+    CHECK(a.renamed == 1);  // B; an empty field is not counted
+    CHECK(a.outside == 1);  // D keeps its own field
+    CHECK(w[1].commune == "East");
+    CHECK(w[3].commune == "Elsewhere");
+  }
+  const auto a = analysis::assign_communes(v, communes);
+  CHECK(a.renamed == 0);
+  CHECK(a.outside == 0);
   CHECK(v[0].commune == "West");
   CHECK(v[1].commune == "East");
   CHECK(v[2].commune == "West");

@@ -57,10 +57,17 @@ struct CoverageReport {
   CommuneStats district;
 };
 
+// What assign_communes() did, for the report: a planner should know when
+// the villages' own commune column and the commune polygons disagree.
+struct CommuneAssignment {
+  int renamed = 0;  // villages whose own commune field named another commune than the polygon holding them
+  int outside = 0;  // villages outside every polygon (they keep their own field)
+};
+
 // Assigns each village to the commune polygon containing it (GEOS, prepared
 // geometries); villages outside every polygon keep their own `commune`
-// field.  Returns the number reassigned from their field's value.
-int assign_communes(std::vector<Village>& villages, const std::vector<Commune>& communes);
+// field.  Nothing to do (and nothing counted) without polygons.
+CommuneAssignment assign_communes(std::vector<Village>& villages, const std::vector<Commune>& communes);
 
 // Reads the composite at each village's grid cell and aggregates.
 CoverageReport analyse(const Composite& comp, const std::vector<Village>& villages,

@@ -23,7 +23,7 @@ struct Inputs {
   int cells_out_of_area = 0;               // cells farther than the radius from every village/commune
   std::vector<analysis::Village> villages;
   std::vector<analysis::Commune> communes;
-  int villages_reassigned = 0;             // village commune field differed from the polygon containing it
+  analysis::CommuneAssignment communes_assigned;  // villages whose commune column the polygons overrode, or outside them
   ClutterMap clutter;                      // land cover on the working grid (scenario `clutter:`; empty classes = none)
 };
 
