@@ -280,10 +280,12 @@ CandidateSet make_candidates(const Scenario& s, const Inputs& in, const std::vec
           if (a.z != b.z) return a.z > b.z;
           return a.r != b.r ? a.r < b.r : a.c < b.c;
         });
-        // Try the best cells of the square in order (at most 64); count the
-        // square's rejection once, by the rule that turned down its best cell.
+        // Try the cells of the square in rank order until one is admissible
+        // (as documented: the best admissible cell, not the best of the first
+        // few); count the square's rejection once, by the rule that turned
+        // down its best cell.
         bool first = true;
-        for (size_t i = 0; i < cells.size() && i < 64; ++i) {
+        for (size_t i = 0; i < cells.size(); ++i) {
           const Cell& k = cells[i];
           const double x = g.cell_x(k.c), y = g.cell_y(k.r);
           if (!in_reach(x, y)) continue;

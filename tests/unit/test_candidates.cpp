@@ -155,6 +155,18 @@ TEST_CASE("candidates: exclusion polygons remove positions; the square's next ce
   CHECK(c.rejected_allowed_area + c.rejected_roads + c.rejected_separation == 0);
 }
 
+TEST_CASE("candidates: a square takes its best admissible cell however many better cells are refused") {
+  Fixture f("deep");
+  // 2 km squares (20 x 20 cells: rows/cols 1..20 and 21..40); rows 0..17
+  // excluded, so the first admissible cell of each northern square is its
+  // 341st in rank order (a cap of 64 tries left those squares empty).
+  f.s.proposals.candidate_spacing_m = 2000;
+  f.s.proposals.exclusion_path = f.rectangle("exclusion", 499000, 1798200, 505000, 1801000);
+  const CandidateSet c = f.run();
+  CHECK(cells_of(c) == Cells{{18, 1}, {18, 21}, {21, 1}, {21, 21}});
+  CHECK(c.rejected_exclusion == 2);
+}
+
 TEST_CASE("candidates: max_road_distance_m from a road layer") {
   Fixture f("roads");
   // An east-west road through the centres of row 20; 250 m keeps rows 18..22.
