@@ -230,6 +230,8 @@ std::vector<analysis::Commune> parse_communes(const std::string& path, const std
     analysis::Commune c;
     c.name = row.values[name_col];
     c.id = id_col >= 0 ? row.values[id_col] : std::to_string(row.fid);
+    // (a polygon without a name would report 0 / 0 while its villages went to "(no commune)")
+    if (c.name.empty()) throw InputError(path, "name", "empty in feature " + c.id, "a commune name for every polygon");
     c.wkb = row.wkb;
     c.x_min = row.env_min_x;
     c.y_min = row.env_min_y;

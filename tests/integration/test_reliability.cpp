@@ -349,6 +349,22 @@ TEST_CASE("reliability: a directional pattern file needs an azimuth; with one, a
         radio::relative_gain_db(cells[0], 0.0 + cells[0].north_grid_bearing_deg, 0.0) + 10.0);
 }
 
+TEST_CASE("reliability: a commune polygon without a name is refused") {
+  const fs::path d = test::temp_dir("rel_commune_name");
+  const std::string poly = "[[[106.9,16.7],[106.95,16.7],[106.95,16.75],[106.9,16.75],[106.9,16.7]]]";
+  auto feature = [&](const std::string& name) {
+    return R"({"type":"Feature","properties":{"name":")" + name + R"("},"geometry":{"type":"Polygon","coordinates":)" +
+           poly + "}}";
+  };
+  test::write_text(d / "communes.geojson",
+                   R"({"type":"FeatureCollection","features":[)" + feature("Xa A") + "," + feature("") + "]}");
+  CHECK_THROWS_WITH_AS(parse_communes((d / "communes.geojson").string(), "EPSG:32648"),
+                       doctest::Contains("'name': empty in feature"), InputError);
+  test::write_text(d / "communes.geojson",
+                   R"({"type":"FeatureCollection","features":[)" + feature("Xa A") + "," + feature("Xa B") + "]}");
+  CHECK(parse_communes((d / "communes.geojson").string(), "EPSG:32648").size() == 2);
+}
+
 TEST_CASE("reliability: a grid that would not fit in memory is refused with the estimate") {
   // A coarse geographic DEM over 5 x 5 degrees (small file, large area), a
   // site 190 km from the village within a 200 km radius and a 1 m grid: the
