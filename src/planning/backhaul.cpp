@@ -1,6 +1,9 @@
 // Line-of-sight backhaul with 60 % first-Fresnel-zone clearance.
 //   F1 = sqrt(λ d1 d2 / d): ITU-R P.530-18 eq. (2) (first Fresnel ellipsoid radius).
-//   Clearance criterion (0.6 F1 at the applicable k): ITU-R P.530-18 §2.2.2.1.
+//   Clearance criterion: 0.6 F1 at model.k_factor, the usual line-of-sight
+//   screening rule.  It is not the whole of ITU-R P.530-18 §2.2.2.1, whose
+//   planning criteria also ask for clearance at the k-factor exceeded 99.9 %
+//   of the time, which depends on the path length (docs/planning.md).
 //   Earth bulge d1 d2 / (2 k a): as in the diffraction models (models.hpp).
 #include "phusong/planning/backhaul.hpp"
 
